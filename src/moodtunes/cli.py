@@ -1,0 +1,173 @@
+"""The `moodtunes` command: serve, detect, train, evaluate."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+PACKAGE_MODEL = Path(__file__).parent / "models" / "emotion.onnx"
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    try:
+        from moodtunes.training.pipeline import run_training
+        from moodtunes.training.train import TrainConfig
+    except ImportError as exc:
+        print(f"moodtunes train needs the training extra ({exc}); "
+              "install it with: pip install 'moodtunes[train]'", file=sys.stderr)
+        return 2
+    config = TrainConfig(
+        arch=args.arch, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+        seed=args.seed, augment=not args.no_augment, train_data=args.train_data,
+        val_data=args.val_data, limit=args.limit, threads=args.threads, device=args.device,
+        out_dir=args.out,
+    )
+    for path in (config.train_data, config.val_data):
+        if not Path(path).is_file():
+            print(f"error: data file not found: {path} (FER2013 as npz with keys images, "
+                  "labels; see docs/MODEL.md)", file=sys.stderr)
+            return 2
+    ship_to = PACKAGE_MODEL if args.ship else None
+    try:
+        run_training(config, resume=not args.fresh, ship_to=ship_to, progress=not args.quiet)
+    except (ValueError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from moodtunes.config import load_settings
+    from moodtunes.errors import MoodtunesError
+    from moodtunes.web import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings(args.config, camera=args.camera, model=args.model,
+                                 playlists=args.playlists)
+        app = create_app(settings=settings)
+    except (ValueError, OSError, MoodtunesError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"moodtunes is running on http://{args.host}:{args.port} (Ctrl+C stops it)", flush=True)
+    app.run(host=args.host, port=args.port, threaded=True, debug=False, use_reloader=False)
+    return 0
+
+
+def _cmd_detect(args: argparse.Namespace) -> int:
+    from moodtunes.errors import MoodtunesError
+    from moodtunes.vision.images import read_image
+    from moodtunes.vision.recognizer import EmotionRecognizer
+
+    try:
+        recognizer = EmotionRecognizer.default(args.model, args.detector)
+    except (ValueError, MoodtunesError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    results: list[dict[str, object]] = []
+    failed = 0
+    for path in args.images:
+        try:
+            faces = recognizer.analyze(read_image(path))
+        except MoodtunesError as exc:
+            failed += 1
+            results.append({"file": path, "error": exc.message})
+            print(f"{exc.message}", file=sys.stderr)
+            continue
+        results.append({"file": path, "faces": [face.to_dict() for face in faces]})
+        if not args.json:
+            if not faces:
+                print(f"{path}: no face found")
+            for face in faces:
+                top = ", ".join(f"{k} {v:.0%}" for k, v in
+                                sorted(face.scores.items(), key=lambda kv: -kv[1])[:3])
+                print(f"{path}: {face.emotion:<9} box {list(face.box)}  ({top})")
+    if args.json:
+        print(json.dumps(results, indent=2))
+    return 1 if failed else 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from moodtunes.errors import MoodtunesError
+    from moodtunes.training.data import load_npz
+    from moodtunes.training.evaluate import evaluate, format_report
+    from moodtunes.vision.classifier import EmotionClassifier
+
+    try:
+        faces = load_npz(args.data)
+        classifier = EmotionClassifier(args.model, threads=args.threads)
+    except (ValueError, FileNotFoundError, MoodtunesError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    result = evaluate(classifier, faces)
+    print(json.dumps(result.to_dict()) if args.json else format_report(result))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="moodtunes", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("train", help="train an emotion model on FER2013 and export it to ONNX")
+    p.add_argument("--arch", default="vgg_small", help="architecture (registry name)")
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--lr", type=float, default=3e-3, help="peak learning rate (one-cycle)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-augment", action="store_true")
+    p.add_argument("--train-data", default="../shared/data/fer2013/train.npz")
+    p.add_argument("--val-data", default="../shared/data/fer2013/publictest.npz")
+    p.add_argument("--limit", type=int, default=None, help="use only the first N training faces")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument("--out", default="runs/latest", help="run folder (checkpoints, model.onnx)")
+    p.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint")
+    p.add_argument("--ship", action="store_true",
+                   help=f"copy the exported model to {PACKAGE_MODEL}")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("serve", help="run the web app")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=5000)
+    p.add_argument("--camera", default=None,
+                   help="camera index or video file streamed at /video_feed")
+    p.add_argument("--model", default=None, help="an .onnx emotion model (default: built-in)")
+    p.add_argument("--playlists", default=None,
+                   help="the paper's per-emotion CSV files (a folder or one file) to add")
+    p.add_argument("--config", default=None, help="a TOML settings file")
+    p.set_defaults(func=_cmd_serve)
+
+    p = sub.add_parser("detect", help="print the faces and emotions in image files")
+    p.add_argument("images", nargs="+", metavar="IMAGE")
+    p.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    p.add_argument("--model", default=None)
+    p.add_argument("--detector", default="haar")
+    p.set_defaults(func=_cmd_detect)
+
+    p = sub.add_parser("evaluate", help="score a model on an npz of labelled faces")
+    p.add_argument("data", help="npz with images (N,48,48) uint8 and labels (N,)")
+    p.add_argument("--model", default=None, help="an .onnx model (default: built-in)")
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    p.add_argument("--threads", type=int, default=2)
+    p.set_defaults(func=_cmd_evaluate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except BrokenPipeError:  # `moodtunes ... | head` closed the pipe: not an error
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""ONNX export with self-describing metadata, followed by a parity check against PyTorch."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from moodtunes.emotions import EMOTIONS
+from moodtunes.vision.preprocess import (
+    FACE_SIZE,
+    FER2013_MEAN,
+    FER2013_STD,
+    PREPROCESSING_VERSION,
+)
+
+PARITY_TOLERANCE = 1e-4
+
+
+class ProbabilityHead(nn.Module):
+    """Wraps a logit network: softmax probabilities averaged over the face and its mirror."""
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        p = F.softmax(self.net(x), 1) + F.softmax(self.net(torch.flip(x, dims=[3])), 1)
+        return p * 0.5
+
+
+def export_onnx(net: nn.Module, path: str | Path, metadata: dict[str, Any],
+                parity_faces: np.ndarray | None = None) -> float:
+    """Write `net` to `path` as ONNX and return the worst probability gap to PyTorch.
+
+    Raises RuntimeError when the gap exceeds PARITY_TOLERANCE (and removes the file).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    head = ProbabilityHead(net.cpu().eval()).eval()
+    dummy = torch.zeros(2, 1, FACE_SIZE, FACE_SIZE)
+    torch.onnx.export(
+        head, (dummy,), str(path), input_names=["faces"], output_names=["probabilities"],
+        dynamic_axes={"faces": {0: "batch"}, "probabilities": {0: "batch"}},
+        opset_version=17, dynamo=False,
+    )
+    model = onnx.load(str(path))
+    props = {
+        "moodtunes.labels": json.dumps(list(EMOTIONS)),
+        "moodtunes.input_size": str(FACE_SIZE),
+        "moodtunes.mean": repr(FER2013_MEAN),
+        "moodtunes.std": repr(FER2013_STD),
+        "moodtunes.preprocessing_version": PREPROCESSING_VERSION,
+        "moodtunes.output": "probabilities",
+        "moodtunes.tta": "hflip",
+    }
+    props.update({f"moodtunes.{k}": v if isinstance(v, str) else json.dumps(v)
+                  for k, v in metadata.items()})
+    del model.metadata_props[:]
+    for key, value in props.items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, value
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+
+    if parity_faces is None:
+        rng = np.random.default_rng(0)
+        parity_faces = rng.integers(0, 256, (16, FACE_SIZE, FACE_SIZE), dtype=np.uint8)
+    x = ((parity_faces.astype(np.float32) / 255 - FER2013_MEAN) / FER2013_STD)[:, None]
+    x = x.astype(np.float32)
+    with torch.no_grad():
+        expected = head(torch.from_numpy(x)).numpy()
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    got = session.run(None, {"faces": x})[0]
+    gap = float(np.abs(got - expected).max())
+    if gap > PARITY_TOLERANCE:
+        path.unlink()
+        raise RuntimeError(
+            f"ONNX export differs from PyTorch by {gap:.2e} (> {PARITY_TOLERANCE}); not saved"
+        )
+    return gap

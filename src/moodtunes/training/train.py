@@ -1,0 +1,224 @@
+"""The training loop: seeded, resumable, validated every epoch, keeping the best checkpoint."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm import tqdm
+
+from moodtunes.training.data import FaceSet, load_npz
+from moodtunes.training.nets import create_model
+from moodtunes.vision.preprocess import FER2013_MEAN, FER2013_STD
+
+
+@dataclass
+class TrainConfig:
+    """Everything that decides a training run; saved in every checkpoint."""
+
+    arch: str = "vgg_small"
+    epochs: int = 30
+    batch_size: int = 128
+    lr: float = 3e-3
+    weight_decay: float = 0.01
+    label_smoothing: float = 0.1
+    seed: int = 0
+    augment: bool = True
+    train_data: str = "../shared/data/fer2013/train.npz"
+    val_data: str = "../shared/data/fer2013/publictest.npz"
+    limit: int | None = None
+    threads: int = 2
+    device: str = "auto"
+    out_dir: str = "runs/latest"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class EpochRecord:
+    epoch: int
+    train_loss: float
+    train_acc: float
+    val_loss: float
+    val_acc: float
+    lr: float
+    seconds: float
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def to_input(images: torch.Tensor) -> torch.Tensor:
+    """uint8 (N, 48, 48) on any device to the normalised (N, 1, 48, 48) float input.
+
+    The same arithmetic as vision.preprocess.normalize_faces, which a golden test holds equal.
+    """
+    x = images.float().div_(255.0).sub_(FER2013_MEAN).div_(FER2013_STD)
+    return x.unsqueeze(1)
+
+
+def augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Random flip, rotation (±15°), scale (0.85-1.15) and shift (±10%) of a batch."""
+    n = x.shape[0]
+    dev = x.device
+
+    def uniform(lo: float, hi: float) -> torch.Tensor:
+        return (torch.rand(n, generator=generator) * (hi - lo) + lo).to(dev)
+
+    angle = uniform(-15, 15) * math.pi / 180
+    scale = uniform(0.85, 1.15)
+    flip = (torch.rand(n, generator=generator) < 0.5).to(dev).float() * -2 + 1
+    tx, ty = uniform(-0.1, 0.1), uniform(-0.1, 0.1)
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+    theta = torch.stack(
+        [torch.stack([cos * flip, -sin, tx], 1), torch.stack([sin * flip, cos, ty], 1)], 1
+    )
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, padding_mode="border", align_corners=False)
+
+
+@torch.no_grad()
+def predict_probs(model: nn.Module, images: np.ndarray, device: torch.device,
+                  batch_size: int = 512) -> np.ndarray:
+    """Softmax probabilities, averaged over the face and its mirror image (as the export does)."""
+    model.eval()
+    out = []
+    for start in range(0, len(images), batch_size):
+        x = to_input(torch.from_numpy(images[start:start + batch_size]).to(device))
+        x = x.contiguous(memory_format=torch.channels_last)
+        p = F.softmax(model(x), 1) + F.softmax(model(torch.flip(x, dims=[3])), 1)
+        out.append((p / 2).cpu().numpy())
+    return np.concatenate(out) if out else np.zeros((0, 7), np.float32)
+
+
+def _checkpoint(path: Path, **state: Any) -> None:
+    tmp = path.with_suffix(".tmp")
+    torch.save(state, tmp)
+    tmp.replace(path)  # atomic: an interrupted save never leaves a broken checkpoint
+
+
+def train(config: TrainConfig, resume: bool = True, progress: bool = True) -> Path:
+    """Train `config.arch`; returns the path of the best checkpoint (by validation accuracy)."""
+    out = Path(config.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(config.threads)
+    device = pick_device(config.device)
+    seed_everything(config.seed)
+
+    train_set: FaceSet = load_npz(config.train_data)
+    val_set: FaceSet = load_npz(config.val_data)
+    if config.limit:
+        train_set = train_set.subset(config.limit)
+    train_images = torch.from_numpy(train_set.images).to(device)
+    train_labels = torch.from_numpy(train_set.labels).to(device)
+
+    model = create_model(config.arch).to(device).to(memory_format=torch.channels_last)
+    try:
+        optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr,
+                                      weight_decay=config.weight_decay, fused=True)
+    except (RuntimeError, TypeError):
+        optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr,
+                                      weight_decay=config.weight_decay)
+    steps_per_epoch = math.ceil(len(train_set) / config.batch_size)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=config.lr, epochs=config.epochs, steps_per_epoch=steps_per_epoch,
+        pct_start=0.2,
+    )
+    generator = torch.Generator().manual_seed(config.seed)
+    history: list[dict[str, float]] = []
+    best_acc, start_epoch = -1.0, 0
+
+    last_path, best_path = out / "last.ckpt", out / "best.ckpt"
+    if resume and last_path.exists():
+        state = torch.load(last_path, map_location=device, weights_only=False)
+        if state["config"] != asdict(config):
+            raise ValueError(
+                f"{last_path} was written by a different configuration; "
+                "pass --fresh to start over or use another --out folder"
+            )
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        generator.set_state(state["generator"])
+        torch.set_rng_state(state["torch_rng"])
+        history, best_acc, start_epoch = state["history"], state["best_acc"], state["epoch"]
+        print(f"resuming {last_path} after epoch {start_epoch} (best {best_acc:.4f})")
+
+    criterion = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
+    (out / "config.json").write_text(json.dumps(asdict(config), indent=2))
+
+    for epoch in range(start_epoch, config.epochs):
+        started = time.perf_counter()
+        model.train()
+        order = torch.randperm(len(train_set), generator=generator).to(device)
+        seen = correct = 0
+        loss_sum = 0.0
+        bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch + 1}/{config.epochs}",
+                   disable=not progress, leave=False, unit="batch")
+        for step in bar:
+            idx = order[step * config.batch_size:(step + 1) * config.batch_size]
+            x = to_input(train_images[idx])
+            if config.augment:
+                x = augment(x, generator)
+            x = x.contiguous(memory_format=torch.channels_last)
+            y = train_labels[idx]
+            logits = model(x)
+            loss = criterion(logits, y)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            optimizer.step()
+            scheduler.step()
+            seen += len(idx)
+            loss_sum += loss.item() * len(idx)
+            correct += int((logits.argmax(1) == y).sum())
+            bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}")
+        bar.close()
+
+        probs = predict_probs(model, val_set.images, device)
+        val_acc = float((probs.argmax(1) == val_set.labels).mean())
+        picked = probs[np.arange(len(val_set)), val_set.labels]
+        val_loss = float(-np.log(np.clip(picked, 1e-7, 1)).mean())
+        record = EpochRecord(epoch + 1, loss_sum / seen, correct / seen, val_loss, val_acc,
+                             scheduler.get_last_lr()[0], time.perf_counter() - started)
+        history.append(asdict(record))
+        improved = val_acc > best_acc
+        if improved:
+            best_acc = val_acc
+            _checkpoint(best_path, model=model.state_dict(), config=asdict(config),
+                        epoch=epoch + 1, val_acc=val_acc, history=history)
+        _checkpoint(last_path, model=model.state_dict(), optimizer=optimizer.state_dict(),
+                    scheduler=scheduler.state_dict(), generator=generator.get_state(),
+                    torch_rng=torch.get_rng_state(), config=asdict(config), epoch=epoch + 1,
+                    best_acc=best_acc, history=history)
+        (out / "history.json").write_text(json.dumps(history, indent=2))
+        print(f"epoch {epoch + 1:3d}/{config.epochs}  train loss {record.train_loss:.3f} "
+              f"acc {record.train_acc:.4f}  val loss {val_loss:.3f} acc {val_acc:.4f}"
+              f"{'  *best*' if improved else ''}  {record.seconds:.0f}s", flush=True)
+    return best_path
+
+
+def load_checkpoint(path: str | Path, device: str = "cpu") -> tuple[nn.Module, dict[str, Any]]:
+    """The network saved in a checkpoint (in eval mode) and the checkpoint's other fields."""
+    state = torch.load(path, map_location=device, weights_only=False)
+    model = create_model(state["config"]["arch"])
+    model.load_state_dict(state["model"])
+    model.eval()
+    return model, state

@@ -1,0 +1,160 @@
+"""A server-side camera: one capture thread for the whole server, however many viewers.
+
+The thread reads frames from a camera index or a video file (looped, at its own frame rate),
+finds faces and emotions, draws them, and keeps the newest annotated JPEG and the smoothed mood.
+Viewers of /video_feed wait on a condition for the next frame; nobody opens the camera again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from moodtunes.vision.images import encode_jpeg
+from moodtunes.vision.recognizer import EmotionRecognizer, Face
+from moodtunes.vision.smoothing import Mood, update_mood
+
+log = logging.getLogger(__name__)
+
+BOX_COLOUR = (80, 200, 120)
+
+
+def parse_camera_source(value: str) -> int | str:
+    """A camera index ("0") or a video file path / stream URL."""
+    return int(value) if value.strip().isdigit() else value
+
+
+def annotate(frame: npt.NDArray[np.uint8], faces: list[Face]) -> npt.NDArray[np.uint8]:
+    """A copy of `frame` with each face's box and top emotion drawn on it."""
+    out = frame.copy()
+    for face in faces:
+        x, y, w, h = face.box
+        cv2.rectangle(out, (x, y), (x + w, y + h), BOX_COLOUR, 2)
+        label = f"{face.emotion} {face.scores[face.emotion]:.0%}"
+        (tw, th), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, 0.6, 1)
+        top = max(y - th - 8, 0)
+        cv2.rectangle(out, (x, top), (x + tw + 8, top + th + 8), BOX_COLOUR, -1)
+        cv2.putText(out, label, (x + 4, top + th + 3), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
+                    (20, 20, 20), 1, cv2.LINE_AA)
+    return out
+
+
+@dataclass(frozen=True)
+class CameraSnapshot:
+    jpeg: bytes
+    faces: list[Face]
+    mood: Mood | None
+    index: int
+
+
+class CameraStream:
+    """Owns the capture device and the one thread that reads it."""
+
+    def __init__(self, source: int | str, recognizer: EmotionRecognizer,
+                 max_fps: float = 15.0) -> None:
+        self.source = source
+        self.recognizer = recognizer
+        self.max_fps = max_fps
+        self.error: str | None = None
+        self._snapshot: CameraSnapshot | None = None
+        self._changed = threading.Condition()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> CameraStream:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="moodtunes-camera",
+                                            daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        with self._changed:
+            self._changed.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def snapshot(self) -> CameraSnapshot | None:
+        return self._snapshot
+
+    def _open(self) -> cv2.VideoCapture:
+        capture = cv2.VideoCapture(self.source)
+        if not capture.isOpened():
+            raise OSError(f"cannot open camera or video {self.source!r}")
+        return capture
+
+    def _run(self) -> None:
+        try:
+            capture = self._open()
+        except OSError as exc:
+            self.error = str(exc)
+            log.error("%s", exc)
+            return
+        is_file = isinstance(self.source, str)
+        fps = capture.get(cv2.CAP_PROP_FPS) if is_file else 0.0
+        interval = 1.0 / min(fps if fps and fps > 0 else self.max_fps, self.max_fps)
+        mood: Mood | None = None
+        index = 0
+        try:
+            while not self._stop.is_set():
+                started = time.monotonic()
+                ok, frame = capture.read()
+                if not ok:
+                    if is_file and index > 0:  # a video file loops, like a camera that never ends
+                        capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+                        continue
+                    self.error = f"no frames from {self.source!r}"
+                    log.error("%s", self.error)
+                    break
+                faces = self.recognizer.analyze(frame)
+                if faces:
+                    mood = update_mood(mood, list(faces[0].scores.values()))
+                index += 1
+                snapshot = CameraSnapshot(encode_jpeg(annotate(frame, faces)), faces, mood, index)
+                with self._changed:
+                    self._snapshot = snapshot
+                    self._changed.notify_all()
+                self._stop.wait(max(0.0, interval - (time.monotonic() - started)))
+        finally:
+            capture.release()
+
+    def wait_for_frame(self, after: int, timeout: float = 2.0) -> CameraSnapshot | None:
+        """The first snapshot newer than index `after`, or None after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not self._stop.is_set():
+                snap = self._snapshot
+                if snap is not None and snap.index > after:
+                    return snap
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                self._changed.wait(remaining)
+        return None
+
+    def mjpeg(self, max_frames: int | None = None) -> Iterator[bytes]:
+        """multipart/x-mixed-replace parts, one per new frame, until the camera stops."""
+        last, sent = 0, 0
+        while not self._stop.is_set() and (max_frames is None or sent < max_frames):
+            snap = self.wait_for_frame(last)
+            if snap is None:
+                if not self.running:
+                    return
+                continue
+            last = snap.index
+            sent += 1
+            yield (b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: "
+                   + str(len(snap.jpeg)).encode() + b"\r\n\r\n" + snap.jpeg + b"\r\n")

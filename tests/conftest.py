@@ -1,0 +1,71 @@
+"""Fixtures shared by the whole suite: real FER2013 faces, and the app built with the real
+model and catalog."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from moodtunes.config import Settings
+from moodtunes.music.catalog import Catalog
+from moodtunes.vision.faces import create_detector
+from moodtunes.vision.recognizer import EmotionRecognizer
+from moodtunes.web import create_app
+from moodtunes.web.services import Services
+from tests.support import FER_DIR, FRAME_H, FRAME_W, face_frame, require_shared
+
+
+@pytest.fixture(scope="session")
+def publictest() -> dict[str, npt.NDArray[np.generic]]:
+    path = require_shared(FER_DIR / "publictest.npz")
+    with np.load(path, allow_pickle=False) as data:
+        return {"images": data["images"], "labels": data["labels"]}
+
+
+@pytest.fixture(scope="session")
+def face_frames(publictest: dict[str, npt.NDArray[np.generic]]) -> list[npt.NDArray[np.uint8]]:
+    """Frames of real faces that the Haar detector finds (about half of FER2013 faces are)."""
+    detector = create_detector("haar")
+    frames = []
+    for face in publictest["images"][:300]:
+        frame = face_frame(face)
+        if detector.detect(frame):
+            frames.append(frame)
+        if len(frames) == 12:
+            break
+    assert len(frames) == 12, "the Haar detector found too few FER2013 faces"
+    return frames
+
+
+@pytest.fixture(scope="session")
+def blank_frame() -> npt.NDArray[np.uint8]:
+    return np.full((FRAME_H, FRAME_W, 3), 120, np.uint8)
+
+
+@pytest.fixture(scope="session")
+def recognizer() -> EmotionRecognizer:
+    return EmotionRecognizer.default()
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return Catalog.builtin()
+
+
+@pytest.fixture
+def app(recognizer: EmotionRecognizer, catalog: Catalog, tmp_path: Path) -> Flask:
+    services = Services(recognizer, catalog, Settings(max_upload_mb=1))
+    return create_app({"TESTING": True, "SECRET_KEY": "test"}, settings=services.settings,
+                      services=services)
+
+
+@pytest.fixture
+def client(app: Flask) -> Iterator[FlaskClient]:
+    with app.test_client() as client:
+        yield client

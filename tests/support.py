@@ -1,0 +1,61 @@
+"""Helpers for tests: where the shared data lives, and frames and videos made from real faces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+FER_DIR = SHARED_DATA / "fer2013"
+FRAME_W, FRAME_H = 640, 480
+FACE_SIDE = 192
+FACE_AT = ((FRAME_W - FACE_SIDE) // 2, (FRAME_H - FACE_SIDE) // 2)
+
+
+def require_shared(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"needs {path} (the shared data folder beside the project); it is absent")
+    return path
+
+
+def face_frame(face: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """A 640x480 BGR frame with one 48x48 FER2013 face, enlarged 4x, in its middle."""
+    big = cv2.resize(face, (FACE_SIDE, FACE_SIDE), interpolation=cv2.INTER_CUBIC)
+    frame = np.full((FRAME_H, FRAME_W), 120, np.uint8)
+    x, y = FACE_AT
+    frame[y:y + FACE_SIDE, x:x + FACE_SIDE] = big
+    return cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
+
+
+def jpeg(image: npt.NDArray[np.uint8]) -> bytes:
+    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    assert ok
+    return buf.tobytes()
+
+
+def write_y4m(path: Path, frames: list[npt.NDArray[np.uint8]], fps: int = 10,
+              repeat: int = 1) -> Path:
+    """A raw YUV4MPEG2 video (what Chromium's fake camera plays), each frame `repeat` times."""
+    h, w = frames[0].shape[:2]
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{w} H{h} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for frame in frames:
+            planes = cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420).tobytes()
+            for _ in range(repeat):
+                out.write(b"FRAME\n" + planes)
+    return path
+
+
+def write_avi(path: Path, frames: list[npt.NDArray[np.uint8]], fps: int = 10) -> Path:
+    h, w = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
+    assert writer.isOpened(), "OpenCV cannot write MJPG video here"
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+    return path

@@ -1,0 +1,79 @@
+"""A tiny real training run: a few steps on a small subset, exported and parity-checked."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch", reason="the training extra is not installed")
+
+from moodtunes.cli import main  # noqa: E402
+from moodtunes.training.nets import MODELS, create_model  # noqa: E402
+from moodtunes.training.pipeline import run_training  # noqa: E402
+from moodtunes.training.train import TrainConfig  # noqa: E402
+from moodtunes.vision.classifier import EmotionClassifier  # noqa: E402
+from tests.support import FER_DIR, require_shared  # noqa: E402
+
+
+def test_registry() -> None:
+    assert {"paper_cnn", "vgg_small"} <= set(MODELS)
+    with pytest.raises(ValueError, match="paper_cnn"):
+        create_model("resnet1000")
+
+
+@pytest.mark.parametrize("arch", sorted(MODELS))
+def test_every_architecture_maps_faces_to_seven_logits(arch: str) -> None:
+    import torch
+
+    net = create_model(arch).eval()
+    with torch.no_grad():
+        assert net(torch.zeros(2, 1, 48, 48)).shape == (2, 7)
+
+
+def _tiny(tmp_path: Path, **kw: object) -> TrainConfig:
+    train = require_shared(FER_DIR / "train.npz")
+    val = tmp_path / "val.npz"
+    with np.load(FER_DIR / "publictest.npz") as d:
+        np.savez(val, images=d["images"][:128], labels=d["labels"][:128])
+    base = dict(arch="vgg_tiny", epochs=2, batch_size=64, train_data=str(train),
+                val_data=str(val), limit=256, threads=1, device="cpu",
+                out_dir=str(tmp_path / "run"))
+    base.update(kw)
+    return TrainConfig(**base)  # type: ignore[arg-type]
+
+
+def test_tiny_run_exports_a_model_the_app_can_load(tmp_path: Path) -> None:
+    config = _tiny(tmp_path)
+    onnx_path = run_training(config, progress=False)
+    classifier = EmotionClassifier(onnx_path)
+    assert classifier.metadata["moodtunes.architecture"] == "vgg_tiny"
+    assert 0 <= classifier.validation_accuracy <= 1  # type: ignore[operator]
+    probs = classifier.predict(np.zeros((3, 48, 48), np.uint8))
+    np.testing.assert_allclose(probs.sum(1), 1, atol=1e-5)
+    history = (Path(config.out_dir) / "history.json").read_text()
+    assert '"epoch": 2' in history
+
+
+def test_same_seed_same_weights_and_resume_continues(tmp_path: Path) -> None:
+    import torch
+
+    a = _tiny(tmp_path / "a", epochs=1)
+    b = _tiny(tmp_path / "b", epochs=1)
+    from moodtunes.training.train import train
+
+    wa = torch.load(train(a, progress=False), weights_only=False)["model"]
+    wb = torch.load(train(b, progress=False), weights_only=False)["model"]
+    for key in wa:
+        assert torch.equal(wa[key], wb[key]), key
+    # a finished run resumes without training again; another config is refused
+    assert train(a, progress=False).exists()
+    with pytest.raises(ValueError, match="different configuration"):
+        train(_tiny(tmp_path / "a", epochs=1, lr=0.1), progress=False)
+
+
+def test_train_command_reports_missing_data(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["train", "--train-data", str(tmp_path / "none.npz"), "--out",
+                 str(tmp_path / "run")])
+    assert code == 2
+    assert "none.npz" in capsys.readouterr().err
