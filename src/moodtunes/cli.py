@@ -45,7 +45,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from moodtunes.errors import MoodtunesError
     from moodtunes.web import create_app
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = load_settings(args.config, camera=args.camera, model=args.model,
                                  playlists=args.playlists)

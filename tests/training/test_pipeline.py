@@ -32,6 +32,7 @@ def test_every_architecture_maps_faces_to_seven_logits(arch: str) -> None:
 
 def _tiny(tmp_path: Path, **kw: object) -> TrainConfig:
     train = require_shared(FER_DIR / "train.npz")
+    tmp_path.mkdir(parents=True, exist_ok=True)
     val = tmp_path / "val.npz"
     with np.load(FER_DIR / "publictest.npz") as d:
         np.savez(val, images=d["images"][:128], labels=d["labels"][:128])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +47,16 @@ def export_onnx(net: nn.Module, path: str | Path, metadata: dict[str, Any],
     path.parent.mkdir(parents=True, exist_ok=True)
     head = ProbabilityHead(net.cpu().eval()).eval()
     dummy = torch.zeros(2, 1, FACE_SIZE, FACE_SIZE)
-    torch.onnx.export(
-        head, (dummy,), str(path), input_names=["faces"], output_names=["probabilities"],
-        dynamic_axes={"faces": {0: "batch"}, "probabilities": {0: "batch"}},
-        opset_version=17, dynamo=False,
-    )
+    # The TorchScript exporter writes one self-contained file from plain torch; the dynamo one
+    # needs onnxscript and may split weights into a side file. Its deprecation notices (the
+    # exporter's and those of torch internals it calls) are known and not ours to act on.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(
+            head, (dummy,), str(path), input_names=["faces"], output_names=["probabilities"],
+            dynamic_axes={"faces": {0: "batch"}, "probabilities": {0: "batch"}},
+            opset_version=17, dynamo=False,
+        )
     model = onnx.load(str(path))
     props = {
         "moodtunes.labels": json.dumps(list(EMOTIONS)),

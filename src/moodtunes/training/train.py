@@ -129,7 +129,8 @@ def train(config: TrainConfig, resume: bool = True, progress: bool = True) -> Pa
     train_images = torch.from_numpy(train_set.images).to(device)
     train_labels = torch.from_numpy(train_set.labels).to(device)
 
-    model = create_model(config.arch).to(device).to(memory_format=torch.channels_last)
+    model = create_model(config.arch).to(device)
+    model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     try:
         optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr,
                                       weight_decay=config.weight_decay, fused=True)
@@ -197,7 +198,7 @@ def train(config: TrainConfig, resume: bool = True, progress: bool = True) -> Pa
         picked = probs[np.arange(len(val_set)), val_set.labels]
         val_loss = float(-np.log(np.clip(picked, 1e-7, 1)).mean())
         record = EpochRecord(epoch + 1, loss_sum / seen, correct / seen, val_loss, val_acc,
-                             scheduler.get_last_lr()[0], time.perf_counter() - started)
+                             float(scheduler.get_last_lr()[0]), time.perf_counter() - started)
         history.append(asdict(record))
         improved = val_acc > best_acc
         if improved:

@@ -119,11 +119,12 @@ class CameraStream:
                     self.error = f"no frames from {self.source!r}"
                     log.error("%s", self.error)
                     break
-                faces = self.recognizer.analyze(frame)
+                image = np.asarray(frame, np.uint8)
+                faces = self.recognizer.analyze(image)
                 if faces:
                     mood = update_mood(mood, list(faces[0].scores.values()))
                 index += 1
-                snapshot = CameraSnapshot(encode_jpeg(annotate(frame, faces)), faces, mood, index)
+                snapshot = CameraSnapshot(encode_jpeg(annotate(image, faces)), faces, mood, index)
                 with self._changed:
                     self._snapshot = snapshot
                     self._changed.notify_all()

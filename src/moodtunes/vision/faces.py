@@ -36,7 +36,8 @@ class HaarFaceDetector:
 
     def __init__(self, settings: HaarSettings | None = None, cascade: str | None = None) -> None:
         self.settings = settings or HaarSettings()
-        path = Path(cascade or Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml")
+        path = Path(cascade or Path(cv2.data.haarcascades)  # type: ignore[attr-defined]
+                    / "haarcascade_frontalface_default.xml")
         self._cascade = cv2.CascadeClassifier(str(path))
         if self._cascade.empty():
             raise ModelError(

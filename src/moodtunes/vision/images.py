@@ -29,7 +29,7 @@ def decode_image(data: bytes) -> npt.NDArray[np.uint8]:
         raise InvalidImageError(
             f"the image is {image.shape[1]}x{image.shape[0]}; at most {MAX_PIXELS:,} pixels"
         )
-    return image
+    return np.asarray(image, np.uint8)
 
 
 def read_image(path: str | Path) -> npt.NDArray[np.uint8]:

@@ -27,9 +27,9 @@ def to_grey(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     if image.ndim == 3 and image.shape[2] == 1:
         return image[:, :, 0]
     if image.ndim == 3 and image.shape[2] == 3:
-        return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        return np.asarray(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), np.uint8)
     if image.ndim == 3 and image.shape[2] == 4:
-        return cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)
+        return np.asarray(cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY), np.uint8)
     raise ValueError(f"expected a grey, BGR or BGRA image, got shape {image.shape}")
 
 
@@ -44,7 +44,9 @@ def crop_face(image: npt.NDArray[np.uint8], box: Box) -> npt.NDArray[np.uint8]:
     face = grey[y0:y1, x0:x1]
     if face.shape != (FACE_SIZE, FACE_SIZE):
         interpolation = cv2.INTER_AREA if min(face.shape) > FACE_SIZE else cv2.INTER_LINEAR
-        face = cv2.resize(face, (FACE_SIZE, FACE_SIZE), interpolation=interpolation)
+        face = np.asarray(
+            cv2.resize(face, (FACE_SIZE, FACE_SIZE), interpolation=interpolation), np.uint8
+        )
     return np.ascontiguousarray(face)
 
 
