@@ -33,6 +33,16 @@ class Settings:
         return {k: ("***" if k in SECRET_FIELDS and v else v) for k, v in asdict(self).items()}
 
 
+def data_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where moodtunes keeps its files: $MOODTUNES_HOME, else $XDG_DATA_HOME/moodtunes, else
+    ~/.local/share/moodtunes. Nothing is created here; callers make it when they write."""
+    environ = os.environ if environ is None else environ
+    if environ.get("MOODTUNES_HOME"):
+        return Path(environ["MOODTUNES_HOME"]).expanduser()
+    base = environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base).expanduser() / "moodtunes"
+
+
 def _coerce(name: str, value: Any, default: Any) -> Any:
     kind = type(default) if default is not None else str
     if kind is int:

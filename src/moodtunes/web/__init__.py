@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from moodtunes.config import Settings, load_settings
+from moodtunes.config import Settings, data_dir, load_settings
 from moodtunes.web import api, errors, pages
 from moodtunes.web.services import Services, build_services
 
@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 
 def _secret_key(app: Flask) -> str:
-    """A key kept in the instance folder, so sessions survive a restart of the server."""
+    """A key kept in the data folder, so sessions survive a restart of the server."""
     path = Path(app.instance_path) / "secret_key"
     try:
         if path.is_file():
@@ -36,7 +36,7 @@ def _secret_key(app: Flask) -> str:
 def create_app(test_config: dict[str, Any] | None = None,
                settings: Settings | None = None, services: Services | None = None) -> Flask:
     """Build the app. `test_config` overrides Flask config; `services` replaces the real ones."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_path=str(data_dir().resolve()))
     settings = settings or load_settings()
     app.config.from_mapping(
         MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024,
