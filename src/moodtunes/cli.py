@@ -106,6 +106,27 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         return 2
     result = evaluate(classifier, faces)
     print(json.dumps(result.to_dict()) if args.json else format_report(result))
+    if args.report:
+        try:
+            from moodtunes.training.report import write_report
+        except ImportError as exc:
+            print(f"--report needs the training extra ({exc})", file=sys.stderr)
+            return 2
+        history = None
+        if args.history:
+            try:
+                history = json.loads(Path(args.history).read_text())
+            except (OSError, ValueError) as exc:
+                print(f"error: cannot read training history {args.history}: {exc}",
+                      file=sys.stderr)
+                return 2
+        try:
+            written = write_report(result, args.report, history)
+        except OSError as exc:
+            print(f"error: cannot write the report to {args.report}: {exc}", file=sys.stderr)
+            return 1
+        print("report: " + ", ".join(str(p) for p in written),
+              file=sys.stderr if args.json else sys.stdout)
     return 0
 
 
@@ -155,6 +176,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default=None, help="an .onnx model (default: built-in)")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--report", metavar="DIR", default=None,
+                   help="also write metrics.json and PNG plots (confusion, reliability) to DIR")
+    p.add_argument("--history", default=None,
+                   help="a run's history.json, drawn as training curves in the report")
     p.set_defaults(func=_cmd_evaluate)
     return parser
 
