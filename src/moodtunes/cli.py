@@ -47,6 +47,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not args.verbose:  # a line per camera frame (3 a second per viewer) drowns the rest
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
     try:
         settings = load_settings(args.config, camera=args.camera, model=args.model,
                                  playlists=args.playlists)
@@ -162,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--playlists", default=None,
                    help="the paper's per-emotion CSV files (a folder or one file) to add")
     p.add_argument("--config", default=None, help="a TOML settings file")
+    p.add_argument("--verbose", action="store_true", help="log every request")
     p.set_defaults(func=_cmd_serve)
 
     p = sub.add_parser("detect", help="print the faces and emotions in image files")
