@@ -23,13 +23,14 @@ def _cmd_train(args: argparse.Namespace) -> int:
     config = TrainConfig(
         arch=args.arch, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
         seed=args.seed, augment=not args.no_augment, train_data=args.train_data,
-        val_data=args.val_data, limit=args.limit, threads=args.threads, device=args.device,
+        val_data=args.val_data, train_usage=args.train_usage, val_usage=args.val_usage,
+        limit=args.limit, threads=args.threads, device=args.device,
         out_dir=args.out,
     )
     for path in (config.train_data, config.val_data):
-        if not Path(path).is_file():
-            print(f"error: data file not found: {path} (FER2013 as npz with keys images, "
-                  "labels; see docs/MODEL.md)", file=sys.stderr)
+        if not Path(path).exists():
+            print(f"error: data not found: {path} (FER2013 as an npz, Kaggle's fer2013.csv or "
+                  "a train/test image folder; see docs/MODEL.md)", file=sys.stderr)
             return 2
     ship_to = PACKAGE_MODEL if args.ship else None
     try:
@@ -96,12 +97,15 @@ def _cmd_detect(args: argparse.Namespace) -> int:
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from moodtunes.errors import MoodtunesError
-    from moodtunes.training.data import load_npz
+    from moodtunes.training.data import load_faces
     from moodtunes.training.evaluate import evaluate, format_report
     from moodtunes.vision.classifier import EmotionClassifier
 
     try:
-        faces = load_npz(args.data)
+        loaded = load_faces(args.data, usage=args.usage)
+        for problem in loaded.problems:
+            print(f"warning: {problem}", file=sys.stderr)
+        faces = loaded.faces
         classifier = EmotionClassifier(args.model, threads=args.threads)
     except (ValueError, FileNotFoundError, MoodtunesError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -145,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-augment", action="store_true")
     p.add_argument("--train-data", default="../shared/data/fer2013/train.npz")
     p.add_argument("--val-data", default="../shared/data/fer2013/publictest.npz")
+    p.add_argument("--train-usage", default="Training",
+                   help="split to train on, for a fer2013.csv or an image folder")
+    p.add_argument("--val-usage", default="PublicTest", help="split to select the model on")
     p.add_argument("--limit", type=int, default=None, help="use only the first N training faces")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
@@ -175,7 +182,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_detect)
 
     p = sub.add_parser("evaluate", help="score a model on an npz of labelled faces")
-    p.add_argument("data", help="npz with images (N,48,48) uint8 and labels (N,)")
+    p.add_argument("data", help="npz with images (N,48,48) uint8 and labels (N,), "
+                   "Kaggle's fer2013.csv, or a train/test image folder")
+    p.add_argument("--usage", default=None,
+                   help="split of a csv or folder: Training, PublicTest or PrivateTest")
     p.add_argument("--model", default=None, help="an .onnx model (default: built-in)")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.add_argument("--threads", type=int, default=2)

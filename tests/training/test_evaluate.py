@@ -83,3 +83,18 @@ def test_report_folder(tmp_path: Path, publictest: dict[str, np.ndarray],
     assert 0 <= metrics["ece"] <= 1 and metrics["count"] == 100
     for name in ("confusion_matrix.png", "reliability.png", "training_curves.png"):
         assert (report / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_evaluate_reads_kaggle_csv_and_reports_bad_rows(
+    tmp_path: Path, publictest: dict[str, np.ndarray], capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = ["emotion,pixels,Usage"]
+    for image, label in zip(publictest["images"][:6], publictest["labels"][:6], strict=True):
+        rows.append(f"{label},{' '.join(map(str, image.ravel()))},PublicTest")
+    rows.append("3,1 2 3,PublicTest")  # line 8: too few pixels
+    data = tmp_path / "fer2013.csv"
+    data.write_text("\n".join(rows) + "\n")
+    assert main(["evaluate", str(data), "--usage", "PublicTest", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["count"] == 6
+    assert "line 8" in err

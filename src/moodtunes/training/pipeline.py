@@ -10,9 +10,14 @@ from pathlib import Path
 
 import torch
 
-from moodtunes.training.data import load_npz
 from moodtunes.training.export import export_onnx
-from moodtunes.training.train import TrainConfig, load_checkpoint, predict_probs, train
+from moodtunes.training.train import (
+    TrainConfig,
+    load_checkpoint,
+    predict_probs,
+    read_faces,
+    train,
+)
 
 
 def run_training(config: TrainConfig, resume: bool = True, ship_to: Path | None = None,
@@ -21,15 +26,15 @@ def run_training(config: TrainConfig, resume: bool = True, ship_to: Path | None 
     started = time.perf_counter()
     best = train(config, resume=resume, progress=progress)
     net, state = load_checkpoint(best)
-    val = load_npz(config.val_data)
+    val = read_faces(config.val_data, config.val_usage)
     probs = predict_probs(net, val.images, device=torch.device("cpu"))
     val_acc = float((probs.argmax(1) == val.labels).mean())
     history = state["history"]
     metadata = {
         "architecture": config.arch,
-        "training_data": Path(config.train_data).name
+        "training_data": f"{Path(config.train_data).name} {config.train_usage}"
         + (f" (first {config.limit})" if config.limit else ""),
-        "validation_data": Path(config.val_data).name,
+        "validation_data": f"{Path(config.val_data).name} {config.val_usage}",
         "validation_accuracy": f"{val_acc:.4f}",
         "best_epoch": str(state["epoch"]),
         "epochs": str(config.epochs),

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from moodtunes.training.data import FaceSet, load_npz
+from moodtunes.training.data import FaceSet, load_faces
 from moodtunes.training.nets import create_model
 from moodtunes.vision.preprocess import FER2013_MEAN, FER2013_STD
 
@@ -35,6 +35,9 @@ class TrainConfig:
     augment: bool = True
     train_data: str = "../shared/data/fer2013/train.npz"
     val_data: str = "../shared/data/fer2013/publictest.npz"
+    # Which Usage to take from a fer2013.csv or a train/test folder (an npz holds one split).
+    train_usage: str = "Training"
+    val_usage: str = "PublicTest"
     limit: int | None = None
     threads: int = 2
     device: str = "auto"
@@ -108,6 +111,16 @@ def predict_probs(model: nn.Module, images: np.ndarray, device: torch.device,
     return np.concatenate(out) if out else np.zeros((0, 7), np.float32)
 
 
+def read_faces(path: str, usage: str) -> FaceSet:
+    """One split of any supported format; skipped rows are listed, not silently dropped."""
+    loaded = load_faces(path, usage=usage)
+    for problem in loaded.problems[:20]:
+        print(f"warning: {problem}")
+    if len(loaded.problems) > 20:
+        print(f"warning: ... and {len(loaded.problems) - 20} more problems in {path}")
+    return loaded.faces
+
+
 def _checkpoint(path: Path, **state: Any) -> None:
     tmp = path.with_suffix(".tmp")
     torch.save(state, tmp)
@@ -122,8 +135,8 @@ def train(config: TrainConfig, resume: bool = True, progress: bool = True) -> Pa
     device = pick_device(config.device)
     seed_everything(config.seed)
 
-    train_set: FaceSet = load_npz(config.train_data)
-    val_set: FaceSet = load_npz(config.val_data)
+    train_set = read_faces(config.train_data, config.train_usage)
+    val_set = read_faces(config.val_data, config.val_usage)
     if config.limit:
         train_set = train_set.subset(config.limit)
     train_images = torch.from_numpy(train_set.images).to(device)
