@@ -42,8 +42,8 @@ def create_app(test_config: dict[str, Any] | None = None,
         MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
-        JSON_SORT_KEYS=False,
     )
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # scores stay in label order
     if test_config:
         app.config.from_mapping(test_config)
     if not app.config.get("SECRET_KEY"):
