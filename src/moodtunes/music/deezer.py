@@ -1,0 +1,269 @@
+"""Deezer's public API (no key, no sign-in): searching for a track, mostly for its 30-second
+preview.
+
+Deezer answers most errors with HTTP 200 and a body such as
+`{"error": {"type": "Exception", "message": "Quota limit exceeded", "code": 4}}`; its quota is
+about 50 requests per 5 seconds for each IP address. Preview URLs are signed and expire after a
+while, so they are for playing now, not for storing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from moodtunes.errors import MoodtunesError
+from moodtunes.music.catalog import track_key
+
+DEEZER_API_URL = "https://api.deezer.com"
+
+# Deezer's error codes that we treat specially; the rest become a DeezerError with its message.
+QUOTA_EXCEEDED = 4
+SERVICE_BUSY = 700
+DATA_NOT_FOUND = 800
+_RETRYABLE_HTTP = frozenset({429, 500, 502, 503, 504})
+
+
+class DeezerError(MoodtunesError):
+    """Deezer could not do what was asked; the message says why, in words for people."""
+
+    code = "deezer_error"
+    status = 502
+
+
+class DeezerRateLimitError(DeezerError):
+    """Deezer's quota is spent for now, and waiting longer than allowed would be needed."""
+
+    code = "deezer_rate_limited"
+    status = 429
+
+
+class DeezerUnavailableError(DeezerError):
+    """Deezer cannot be reached, or is failing on its side."""
+
+    code = "deezer_unavailable"
+    status = 503
+
+
+class DeezerTimeoutError(DeezerUnavailableError):
+    """Deezer did not answer in time."""
+
+    code = "deezer_timeout"
+    status = 504
+
+
+@dataclass(frozen=True)
+class DeezerTrack:
+    """A track as Deezer knows it. `preview_url` (30 seconds of MP3) is None when Deezer has
+    none; `link` is the track's page on deezer.com."""
+
+    id: int
+    title: str
+    artist: str
+    album: str
+    preview_url: str | None
+    link: str
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The same identity as a catalog `Track` of this title and artist."""
+        return track_key(self.title, self.artist)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "artist": self.artist,
+            "album": self.album,
+            "preview_url": self.preview_url,
+            "link": self.link,
+        }
+
+
+class DeezerClient:
+    """Searches Deezer. Quota errors, HTTP 429 and 5xx are retried up to `max_retries` times,
+    after Retry-After when Deezer sends one and it is at most `max_retry_wait` seconds, else
+    after `retry_wait`. Every failure comes out as a DeezerError. Close the client (or use it
+    in a `with` block) when it built its own session."""
+
+    def __init__(
+        self,
+        base_url: str = DEEZER_API_URL,
+        timeout: float = 5.0,
+        *,
+        max_retries: int = 2,
+        retry_wait: float = 2.0,
+        max_retry_wait: float = 10.0,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if timeout <= 0:
+            raise ValueError(f"timeout must be positive, got {timeout}")
+        if max_retries < 0:
+            raise ValueError(f"max_retries must be 0 or more, got {max_retries}")
+        self._base_url = base_url.rstrip("/")
+        self._timeout = timeout
+        self._max_retries = max_retries
+        self._retry_wait = retry_wait
+        self._max_retry_wait = max_retry_wait
+        self._owns_session = session is None
+        self._session = requests.Session() if session is None else session
+        self._sleep = sleep
+
+    def close(self) -> None:
+        """Closes the session if this client made it."""
+        if self._owns_session:
+            self._session.close()
+
+    def __enter__(self) -> DeezerClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def search(self, title: str, artist: str, limit: int = 10) -> list[DeezerTrack]:
+        """Tracks matching `title` by `artist`, in Deezer's order of relevance (at most
+        `limit`), found with Deezer's `track:"..." artist:"..."` search. An empty list when
+        Deezer knows none."""
+        if not title.strip() or not artist.strip():
+            raise ValueError("a Deezer search needs both a title and an artist")
+        if not 1 <= limit <= 100:
+            raise ValueError(f"limit must be in 1..100, got {limit}")
+        query = f'track:"{_unquoted(title)}" artist:"{_unquoted(artist)}"'
+        body = self._get("/search", {"q": query, "limit": limit})
+        if body is None:
+            return []
+        data = body.get("data")
+        if not isinstance(data, list):
+            raise DeezerError("Deezer's answer to the search could not be read")
+        tracks = [track for track in map(_track, data) if track is not None]
+        return tracks[:limit]
+
+    def _get(self, path: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        """The JSON object Deezer answers to GET `path`, after retries; None for Deezer's "no
+        data" error."""
+        attempt = 0
+        while True:
+            try:
+                return self._attempt(path, params)
+            except _RetryLater as later:
+                if attempt >= self._max_retries or later.wait > self._max_retry_wait:
+                    raise later.error from None
+                self._sleep(later.wait)
+                attempt += 1
+
+    def _attempt(self, path: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        """One request. A failure worth retrying is raised as _RetryLater, others as a
+        DeezerError."""
+        try:
+            response = self._session.get(self._base_url + path, params=params,
+                                         timeout=self._timeout)
+        except requests.Timeout as err:
+            raise DeezerTimeoutError(
+                f"Deezer did not answer within {self._timeout:g} s; try again"
+            ) from err
+        except requests.RequestException as err:
+            raise DeezerUnavailableError(
+                "cannot reach Deezer: check the network connection"
+            ) from err
+
+        if response.status_code in _RETRYABLE_HTTP:
+            wait = _retry_after(response.headers.get("Retry-After"))
+            if response.status_code == 429:
+                error: DeezerError = DeezerRateLimitError(
+                    "Deezer is limiting how often this app may search; try again shortly")
+            else:
+                error = DeezerUnavailableError(
+                    f"Deezer failed on its side (HTTP {response.status_code}); try again later")
+            raise _RetryLater(self._retry_wait if wait is None else wait, error)
+        if response.status_code != 200:
+            raise DeezerError(f"Deezer refused the search (HTTP {response.status_code})")
+        try:
+            body = response.json()
+        except ValueError as err:
+            raise DeezerError("Deezer answered the search with something that is not JSON") \
+                from err
+        if not isinstance(body, dict):
+            raise DeezerError("Deezer's answer to the search could not be read")
+
+        problem = body.get("error")
+        if problem is None:
+            return body
+        problem = problem if isinstance(problem, dict) else {}
+        code, message = problem.get("code"), problem.get("message") or "unknown error"
+        if code == DATA_NOT_FOUND:
+            return None
+        if code == QUOTA_EXCEEDED:
+            raise _RetryLater(self._retry_wait, DeezerRateLimitError(
+                "Deezer's quota of searches is spent for now; try again in a few seconds"))
+        if code == SERVICE_BUSY:
+            raise _RetryLater(self._retry_wait, DeezerUnavailableError(
+                "Deezer is too busy to search right now; try again later"))
+        raise DeezerError(f"Deezer refused the search: {message} (error {code})")
+
+
+class _RetryLater(Exception):
+    """A failure that may pass: wait `wait` seconds and ask again, or give up with `error`."""
+
+    def __init__(self, wait: float, error: DeezerError) -> None:
+        super().__init__(error.message)
+        self.wait = wait
+        self.error = error
+
+
+def _unquoted(text: str) -> str:
+    # Deezer's search has no escape for a double quote inside a quoted field.
+    return " ".join(text.replace('"', "").split())
+
+
+def _retry_after(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def _track(obj: Any) -> DeezerTrack | None:
+    """A track from one entry of a search answer; None for an entry that is not a usable one."""
+    if not isinstance(obj, dict) or obj.get("type", "track") != "track":
+        return None
+    track_id = obj.get("id")
+    title = _text(obj, "title")
+    artist = _text(obj.get("artist"), "name")
+    if isinstance(track_id, bool) or not isinstance(track_id, int) or track_id <= 0:
+        return None
+    if not title or not artist:
+        return None
+    preview = _text(obj, "preview")
+    link = _text(obj, "link")
+    return DeezerTrack(
+        id=track_id,
+        title=title,
+        artist=artist,
+        album=_text(obj.get("album"), "title"),
+        preview_url=preview if _is_web_url(preview) else None,
+        link=link if _is_web_url(link) else f"https://www.deezer.com/track/{track_id}",
+    )
+
+
+def _text(obj: Any, key: str) -> str:
+    value = obj.get(key) if isinstance(obj, dict) else None
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _is_web_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
