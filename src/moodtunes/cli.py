@@ -8,6 +8,10 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 PACKAGE_MODEL = Path(__file__).parent / "models" / "emotion.onnx"
 
@@ -136,6 +140,110 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_database(url: str | None) -> sessionmaker[Session]:
+    from moodtunes.storage.db import create_db_engine, database_url, session_factory, upgrade
+    from moodtunes.storage.tracks import seed_builtin
+
+    engine = create_db_engine(database_url(url))
+    upgrade(engine)
+    sessions = session_factory(engine)
+    with sessions.begin() as session:
+        seed_builtin(session)
+    return sessions
+
+
+def _fetch(url: str, folder: Path) -> Path:
+    """Download `url` into `folder` (for `catalog import URL`), at most 200 MB."""
+    import requests
+
+    name = Path(url.split("?", 1)[0]).name or "download.csv"
+    target = folder / name
+    try:
+        with requests.get(url, stream=True, timeout=30) as res:
+            res.raise_for_status()
+            size = 0
+            with target.open("wb") as out:
+                for chunk in res.iter_content(1 << 16):
+                    size += len(chunk)
+                    if size > 200 * 1024 * 1024:
+                        raise OSError(f"{url} is larger than 200 MB")
+                    out.write(chunk)
+    except requests.RequestException as exc:
+        raise OSError(f"cannot download {url}: {exc}") from exc
+    return target
+
+
+def _cmd_catalog_import(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from moodtunes.errors import CatalogError
+    from moodtunes.music.importers import read_any
+    from moodtunes.storage.tracks import import_tracks
+
+    try:
+        sessions = _open_database(args.database)
+    except (SQLAlchemyError, OSError) as exc:
+        print(f"error: cannot open the database: {exc}", file=sys.stderr)
+        return 2
+    failed = 0
+    report = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for source in args.paths:
+            try:
+                path = _fetch(source, Path(tmp)) if source.startswith(("http://", "https://")) \
+                    else Path(source)
+                result = read_any(path, args.format)
+                with sessions.begin() as session:  # one file, one transaction
+                    counts = import_tracks(session, result.tracks)
+            except (CatalogError, ValueError, OSError, SQLAlchemyError) as exc:
+                failed += 1
+                message = getattr(exc, "message", None) or str(exc)
+                report.append({"file": source, "error": message})
+                print(f"error: {source}: {message}", file=sys.stderr)
+                continue
+            for problem in result.problems[: args.max_problems]:
+                print(f"skipped: {problem}", file=sys.stderr)
+            if len(result.problems) > args.max_problems:
+                print(f"skipped: ... {len(result.problems) - args.max_problems} more in {source}",
+                      file=sys.stderr)
+            entry = {"file": source, "rows": result.rows, "skipped": len(result.problems),
+                     **counts.to_dict()}
+            report.append(entry)
+            if not args.json:
+                print(f"{source}: {result.rows} rows; {counts.added} added, {counts.merged} "
+                      f"merged, {counts.unchanged} already known, {len(result.problems)} skipped")
+    if args.json:
+        print(json.dumps(report, indent=2))
+    return 1 if failed else 0
+
+
+def _cmd_catalog_stats(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from moodtunes.storage.tracks import catalog_stats
+
+    try:
+        sessions = _open_database(args.database)
+        with sessions() as session:
+            stats = catalog_stats(session)
+    except (SQLAlchemyError, OSError) as exc:
+        print(f"error: cannot read the database: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(stats, indent=2))
+        return 0
+    print(f"{stats['total']['tracks']} tracks")
+    print("\nper emotion they are recommended for:")
+    for name, count in stats["emotions"].items():
+        print(f"  {name:<10}{count:>8}")
+    print("\nper source:")
+    for name, count in stats["sources"].items():
+        print(f"  {name:<18}{count:>8}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="moodtunes", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -194,6 +302,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--history", default=None,
                    help="a run's history.json, drawn as training curves in the report")
     p.set_defaults(func=_cmd_evaluate)
+
+    catalog = sub.add_parser("catalog", help="the music catalog in the database")
+    catalog_sub = catalog.add_subparsers(dest="catalog_command", required=True)
+    p = catalog_sub.add_parser("import", help="import music tables (csv files or URLs)")
+    p.add_argument("paths", nargs="+", metavar="PATH_OR_URL")
+    p.add_argument("--format", default=None,
+                   help="deezer, pmemo, spotify_features, moodylyrics4q, paper, moodtunes, "
+                   "generic (detected from the header when not given)")
+    p.add_argument("--database", default=None, help="SQLAlchemy URL (default: DATABASE_URL "
+                   "or SQLite in the data folder)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--max-problems", type=int, default=20,
+                   help="how many skipped rows to list per file")
+    p.set_defaults(func=_cmd_catalog_import)
+    p = catalog_sub.add_parser("stats", help="tracks per emotion and per source")
+    p.add_argument("--database", default=None)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_catalog_stats)
     return parser
 
 

@@ -1,0 +1,61 @@
+"""The engine and the schema: SQLite in the data folder by default, any SQLAlchemy URL else.
+
+The schema is made and upgraded only by the Alembic migrations in `migrations/`, so a
+database created by one version of moodtunes is upgraded in place by the next.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from moodtunes.config import data_dir
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def database_url(configured: str | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """The configured URL, else $DATABASE_URL, else SQLite at <data dir>/moodtunes.db."""
+    environ = os.environ if environ is None else environ
+    url = configured or environ.get("DATABASE_URL")
+    if url:
+        # Heroku-style URLs name the dialect "postgres"; SQLAlchemy wants "postgresql".
+        return "postgresql" + url[len("postgres"):] if url.startswith("postgres://") else url
+    return f"sqlite:///{data_dir(environ) / 'moodtunes.db'}"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def create_db_engine(url: str) -> Engine:
+    """An engine for `url`; the folder of a SQLite file is made when missing."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url[len("sqlite:///"):]).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to the newest migration."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,108 @@
+"""The database tables, as SQLAlchemy 2.0 typed models."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class TrackRow(Base):
+    """One song, whatever tables it came from; `title_key`/`artist_key` make it unique."""
+
+    __tablename__ = "tracks"
+    __table_args__ = (
+        UniqueConstraint("title_key", "artist_key", name="uq_tracks_key"),
+        Index("ix_tracks_valence_arousal", "valence", "arousal"),
+        Index("ix_tracks_artist_key", "artist_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    artist: Mapped[str] = mapped_column(String(300))
+    album: Mapped[str] = mapped_column(String(300), default="")
+    year: Mapped[int | None] = mapped_column(default=None)
+    genres: Mapped[list[str]] = mapped_column(JSON, default=list)
+    moods: Mapped[list[str]] = mapped_column(JSON, default=list)
+    valence: Mapped[float | None] = mapped_column(Float, default=None)
+    arousal: Mapped[float | None] = mapped_column(Float, default=None)
+    explicit: Mapped[bool | None] = mapped_column(default=None)
+    # The first table that brought the song; every table that has it is in `sources`.
+    source: Mapped[str] = mapped_column(String(100))
+    title_key: Mapped[str] = mapped_column(String(300))
+    artist_key: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    emotions: Mapped[list[TrackEmotionRow]] = relationship(
+        back_populates="track", cascade="all, delete-orphan", lazy="selectin"
+    )
+    external_ids: Mapped[list[ExternalIdRow]] = relationship(
+        back_populates="track", cascade="all, delete-orphan", lazy="selectin"
+    )
+    sources: Mapped[list[TrackSourceRow]] = relationship(
+        back_populates="track", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def emotion_names(self) -> tuple[str, ...]:
+        return tuple(sorted(e.emotion for e in self.emotions))
+
+    def ids(self) -> dict[str, str]:
+        return {x.kind: x.value for x in self.external_ids}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title, "artist": self.artist, "album": self.album, "year": self.year,
+            "genres": list(self.genres), "moods": list(self.moods), "valence": self.valence,
+            "arousal": self.arousal, "emotions": list(self.emotion_names()),
+            "source": self.source, "external_ids": self.ids(),
+        }
+
+
+class TrackEmotionRow(Base):
+    """A detected emotion the track is recommended for (the recommender looks tracks up here)."""
+
+    __tablename__ = "track_emotions"
+    __table_args__ = (Index("ix_track_emotions_emotion", "emotion"),)
+
+    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    emotion: Mapped[str] = mapped_column(String(16), primary_key=True)
+    track: Mapped[TrackRow] = relationship(back_populates="emotions")
+
+
+class ExternalIdRow(Base):
+    """An identifier of the track elsewhere: Spotify, Deezer, the Million Song Dataset, ..."""
+
+    __tablename__ = "external_ids"
+    __table_args__ = (UniqueConstraint("kind", "value", name="uq_external_ids_kind_value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"),
+                                          index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(String(100))
+    track: Mapped[TrackRow] = relationship(back_populates="external_ids")
+
+
+class TrackSourceRow(Base):
+    """Which table had the track, with that table's own valence/arousal (for validation)."""
+
+    __tablename__ = "track_sources"
+    __table_args__ = (Index("ix_track_sources_source", "source"),)
+
+    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), primary_key=True)
+    valence: Mapped[float | None] = mapped_column(Float, default=None)
+    arousal: Mapped[float | None] = mapped_column(Float, default=None)
+    track: Mapped[TrackRow] = relationship(back_populates="sources")
