@@ -21,6 +21,15 @@ from moodtunes.web.services import Services
 from tests.support import FER_DIR, FRAME_H, FRAME_W, face_frame, require_shared
 
 
+@pytest.fixture(autouse=True)
+def private_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own data folder (database, secret key), never the user's."""
+    home = tmp_path / "moodtunes-home"
+    monkeypatch.setenv("MOODTUNES_HOME", str(home))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    return home
+
+
 @pytest.fixture(scope="session")
 def publictest() -> dict[str, npt.NDArray[np.generic]]:
     path = require_shared(FER_DIR / "publictest.npz")

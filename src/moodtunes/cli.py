@@ -8,10 +8,6 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session, sessionmaker
 
 PACKAGE_MODEL = Path(__file__).parent / "models" / "emotion.onnx"
 
@@ -140,18 +136,6 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_database(url: str | None) -> sessionmaker[Session]:
-    from moodtunes.storage.db import create_db_engine, database_url, session_factory, upgrade
-    from moodtunes.storage.tracks import seed_builtin
-
-    engine = create_db_engine(database_url(url))
-    upgrade(engine)
-    sessions = session_factory(engine)
-    with sessions.begin() as session:
-        seed_builtin(session)
-    return sessions
-
-
 def _fetch(url: str, folder: Path) -> Path:
     """Download `url` into `folder` (for `catalog import URL`), at most 200 MB."""
     import requests
@@ -180,10 +164,11 @@ def _cmd_catalog_import(args: argparse.Namespace) -> int:
 
     from moodtunes.errors import CatalogError
     from moodtunes.music.importers import read_any
+    from moodtunes.storage.db import open_database
     from moodtunes.storage.tracks import import_tracks
 
     try:
-        sessions = _open_database(args.database)
+        sessions = open_database(args.database)
     except (SQLAlchemyError, OSError) as exc:
         print(f"error: cannot open the database: {exc}", file=sys.stderr)
         return 2
@@ -222,10 +207,11 @@ def _cmd_catalog_import(args: argparse.Namespace) -> int:
 def _cmd_catalog_stats(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
+    from moodtunes.storage.db import open_database
     from moodtunes.storage.tracks import catalog_stats
 
     try:
-        sessions = _open_database(args.database)
+        sessions = open_database(args.database)
         with sessions() as session:
             stats = catalog_stats(session)
     except (SQLAlchemyError, OSError) as exc:

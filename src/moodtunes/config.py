@@ -12,7 +12,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-SECRET_FIELDS = {"secret_key"}
+SECRET_FIELDS = {"secret_key", "database_url"}
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class Settings:
     detector: str = "haar"
     camera: str | None = None  # camera index or video file for /video_feed
     playlists: str | None = None  # the paper's per-emotion CSVs (a folder or a file)
+    database_url: str | None = None  # SQLAlchemy URL; DATABASE_URL, else SQLite in data_dir()
     max_upload_mb: int = 8
     recommendations: int = 10
     inference_threads: int = 1

@@ -59,3 +59,16 @@ def upgrade(engine: Engine) -> None:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def open_database(url: str | None = None) -> sessionmaker[Session]:
+    """Sessions on the configured database, migrated to the newest schema, with the built-in
+    catalog in it."""
+    from moodtunes.storage.tracks import seed_builtin
+
+    engine = create_db_engine(database_url(url))
+    upgrade(engine)
+    sessions = session_factory(engine)
+    with sessions.begin() as session:
+        seed_builtin(session)
+    return sessions
