@@ -79,6 +79,9 @@ def test_paper_route_t_follows_the_mood(client: FlaskClient) -> None:
     assert len(sad) == 10
     assert all({"title", "album", "artist"} <= set(track) for track in sad)
     assert all("sad" in track["emotions"] for track in sad)
+    links = {link["name"]: link["url"] for link in sad[0]["links"]}
+    assert links["Spotify"].startswith("https://open.spotify.com/search/")
+    assert links["YouTube Music"].startswith("https://music.youtube.com/search?q=")
     assert client.get("/t").get_json() == sad  # stable while the mood stays
     client.post("/api/mood", json={"emotion": "happy"})
     happy = client.get("/t").get_json()

@@ -12,6 +12,7 @@ from typing import Any
 from flask import session
 
 from moodtunes.emotions import EMOTIONS
+from moodtunes.music.links import listening_links
 from moodtunes.recommend.playlist import recommend_for_emotion
 from moodtunes.vision.smoothing import Mood
 from moodtunes.web.services import services
@@ -98,4 +99,6 @@ def recommendations() -> list[dict[str, Any]]:
     found = services()
     tracks = recommend_for_emotion(found.catalog, emotion, n=found.settings.recommendations,
                                    seed=_seed())
-    return [track.to_dict() for track in tracks]
+    return [track.to_dict() | {"links": [link.to_dict() for link in
+                                         listening_links(track.title, track.artist)]}
+            for track in tracks]
