@@ -28,6 +28,11 @@ class Settings:
     recommendations: int = 10
     inference_threads: int = 1
     secret_key: str | None = None
+    # The client id of a Spotify app (developer.spotify.com); $SPOTIFY_CLIENT_ID works too.
+    spotify_client_id: str | None = None
+    spotify_api_url: str = "https://api.spotify.com/v1/"
+    spotify_accounts_url: str = "https://accounts.spotify.com"
+    deezer_api_url: str = "https://api.deezer.com"
 
     def public(self) -> dict[str, Any]:
         """The settings without secrets, for the start-up log."""

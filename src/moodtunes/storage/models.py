@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -106,3 +115,37 @@ class TrackSourceRow(Base):
     valence: Mapped[float | None] = mapped_column(Float, default=None)
     arousal: Mapped[float | None] = mapped_column(Float, default=None)
     track: Mapped[TrackRow] = relationship(back_populates="sources")
+
+
+# What a library entry says about the track: a Liked Song, one of the user's most played, or
+# a song from one of their playlists imported into moodtunes.
+LIBRARY_KINDS: tuple[str, ...] = ("saved", "top", "playlist")
+
+
+class ProfileRow(Base):
+    """A browser that has used moodtunes' Spotify features: no account, no name, just a random
+    id that the browser keeps in its session cookie."""
+
+    __tablename__ = "profiles"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class LibraryEntryRow(Base):
+    """A track in a profile's personal library, once per kind (`LIBRARY_KINDS`)."""
+
+    __tablename__ = "library_entries"
+    __table_args__ = (
+        CheckConstraint("kind IN ('saved', 'top', 'playlist')",
+                        name="ck_library_entries_kind"),
+        Index("ix_library_entries_track_id", "track_id"),
+    )
+
+    profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    track: Mapped[TrackRow] = relationship(lazy="joined")

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 
 from moodtunes.config import Settings, data_dir, load_settings
-from moodtunes.web import api, errors, pages
+from moodtunes.web import api, errors, pages, spotify
 from moodtunes.web.services import Services, build_services
 
 log = logging.getLogger(__name__)
@@ -54,4 +54,5 @@ def create_app(test_config: dict[str, Any] | None = None,
     errors.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(spotify.bp)
     return app

@@ -15,6 +15,7 @@
   const FIRST_RETRY_MS = 500;
   const MAX_RETRY_MS = 5000;
   const REQUEST_TIMEOUT_MS = 10000;
+  const SPOTIFY_TIMEOUT_MS = 90000; // reading a long playlist, or searching every song, takes a while
 
   const SOURCE_TEXT = {
     browser: 'Read from your camera',
@@ -58,6 +59,19 @@
     playlistCaption: $('playlist-caption'),
     playlistEmpty: $('playlist-empty'),
     playlistCount: $('playlist-count'),
+    previewAudio: $('preview-audio'),
+    musicStatus: $('music-status'),
+    spotify: $('spotify'),
+    spotifyHeading: $('spotify-heading'),
+    spotifyHint: $('spotify-hint'),
+    spotifyDisconnected: $('spotify-disconnected'),
+    spotifyConnected: $('spotify-connected'),
+    spotifyUser: $('spotify-user'),
+    spotifySave: $('spotify-save'),
+    spotifyImportToggle: $('spotify-import-toggle'),
+    spotifyImport: $('spotify-import'),
+    spotifyPlaylists: $('spotify-playlists'),
+    spotifyDisconnect: $('spotify-disconnect'),
   };
 
   const capitalize = (text) => (text ? text.charAt(0).toUpperCase() + text.slice(1) : '');
@@ -90,7 +104,7 @@
     }
   }
 
-  async function api(path, { method = 'GET', body, json, headers = {} } = {}) {
+  async function api(path, { method = 'GET', body, json, headers = {}, timeoutMs = REQUEST_TIMEOUT_MS } = {}) {
     const init = { method, headers: { Accept: 'application/json', ...headers } };
     if (json !== undefined) {
       init.body = JSON.stringify(json);
@@ -99,7 +113,7 @@
       init.body = body;
     }
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
     init.signal = controller.signal;
 
     let response;
@@ -108,6 +122,9 @@
       response = await fetch(ROOT + path, init);
       data = await response.json().catch(() => null);
     } catch (err) {
+      if (controller.signal.aborted && navigator.onLine !== false) {
+        throw new ApiError('The server took too long to answer.', 0, 'timeout');
+      }
       const message = navigator.onLine === false
         ? 'You seem to be offline.'
         : "Can't reach the server.";
@@ -337,6 +354,7 @@
     const linksCell = document.createElement('td');
     linksCell.className = 'links';
     linksCell.append(
+      previewButton(title, artist, name),
       listenLink('Spotify', `https://open.spotify.com/search/${query}`, name),
       listenLink('YouTube Music', `https://music.youtube.com/search?q=${query}`, name),
     );
@@ -353,6 +371,9 @@
 
     els.playlistBody.replaceChildren(...tracks.map(trackRow));
     const empty = tracks.length === 0;
+    if (els.spotifySave) els.spotifySave.disabled = empty;
+    // A preview of a song that left the playlist would play on with no button to stop it.
+    if (previewKey && !tracks.some((t) => trackKey(t.title, t.artist) === previewKey)) stopPreview();
     els.playlist.hidden = empty;
     els.playlistEmpty.hidden = !empty;
     els.playlistCount.textContent = empty ? '' : `${tracks.length} ${tracks.length === 1 ? 'song' : 'songs'}`;
@@ -387,6 +408,280 @@
   }
 
   const playlistLoop = new Loop('playlist', PLAYLIST_POLL_MS, () => refreshPlaylist());
+
+  /* ---------- the line under the playlist: previews and Spotify ---------- */
+
+  function setMusicStatus(text, kind = 'info', link = null) {
+    const parts = [text];
+    if (link) {
+      const anchor = document.createElement('a');
+      anchor.href = link.href;
+      anchor.target = '_blank';
+      anchor.rel = 'noopener';
+      anchor.textContent = link.text;
+      parts.push(' ', anchor);
+      if (link.after) parts.push(link.after);
+    }
+    els.musicStatus.replaceChildren(...parts);
+    els.musicStatus.dataset.kind = text ? kind : '';
+  }
+
+  /* ---------- 30-second previews from Deezer, one at a time ---------- */
+
+  const previewCache = new Map(); // song -> {preview_url, link}; the URLs expire, so only for now
+  let previewKey = null; // the song playing, or loading
+  let previewName = '';
+  let previewGeneration = 0;
+
+  const trackKey = (title, artist) => JSON.stringify([
+    String(title ?? '').trim().toLowerCase(), String(artist ?? '').trim().toLowerCase(),
+  ]);
+
+  const PREVIEW_ICON = [
+    ['path', { class: 'icon-play', d: 'M8 5.5v13l10.5-6.5z', fill: 'currentColor' }],
+    ['path', { class: 'icon-pause', d: 'M7.5 5.5h3v13h-3zM13.5 5.5h3v13h-3z', fill: 'currentColor' }],
+  ];
+
+  function previewButton(title, artist, name) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'preview';
+    button.dataset.key = trackKey(title, artist);
+    button.title = 'Play a 30-second preview (from Deezer)';
+    button.setAttribute('aria-label', `Preview: ${name}`);
+    button.setAttribute('aria-pressed', String(button.dataset.key === previewKey && !els.previewAudio.paused));
+    button.append(icon(PREVIEW_ICON));
+    button.addEventListener('click', () => togglePreview(button, title, artist, name));
+    return button;
+  }
+
+  function renderPreviewButtons() {
+    const playing = !els.previewAudio.paused;
+    for (const button of els.playlistBody.querySelectorAll('button.preview')) {
+      button.setAttribute('aria-pressed', String(playing && button.dataset.key === previewKey));
+    }
+  }
+
+  function stopPreview() {
+    previewGeneration += 1;
+    previewKey = null;
+    els.previewAudio.pause();
+    els.previewAudio.removeAttribute('src');
+    els.previewAudio.load(); // drops the download of the old clip
+    for (const button of els.playlistBody.querySelectorAll('button.preview[aria-busy]')) {
+      button.removeAttribute('aria-busy');
+    }
+    renderPreviewButtons();
+  }
+
+  function previewProblem(err, name) {
+    if (err && err.code === 'no_preview') return `Deezer has no preview of ${name}.`;
+    if (err instanceof ApiError) return errorText(err);
+    return navigator.onLine === false
+      ? "Couldn't play the preview: you seem to be offline."
+      : `Couldn't play the preview of ${name}.`;
+  }
+
+  async function togglePreview(button, title, artist, name) {
+    const key = button.dataset.key;
+    if (key === previewKey) {
+      if (!els.previewAudio.paused) {
+        els.previewAudio.pause();
+        return;
+      }
+      if (els.previewAudio.getAttribute('src')) {
+        els.previewAudio.play().catch((err) => setMusicStatus(previewProblem(err, name), 'error'));
+        return;
+      }
+    }
+    stopPreview();
+    const generation = previewGeneration;
+    previewKey = key;
+    previewName = name;
+    button.setAttribute('aria-busy', 'true');
+    setMusicStatus(`Fetching a preview of ${name}…`);
+    try {
+      let found = previewCache.get(key);
+      if (!found) {
+        const query = new URLSearchParams({ title, artist });
+        found = await api(`/api/deezer/preview?${query}`);
+        previewCache.set(key, found);
+      }
+      if (generation !== previewGeneration) return;
+      els.previewAudio.src = found.preview_url;
+      await els.previewAudio.play();
+      if (generation !== previewGeneration) return;
+      setMusicStatus(`Playing 30 seconds of ${name}.`, 'info',
+        found.link ? { href: found.link, text: 'Listen on Deezer' } : null);
+    } catch (err) {
+      if (generation !== previewGeneration) return;
+      previewCache.delete(key); // the link may have expired: ask afresh next time
+      stopPreview();
+      setMusicStatus(previewProblem(err, name), 'error');
+    } finally {
+      button.removeAttribute('aria-busy');
+    }
+  }
+
+  /* ---------- Spotify: connect, save the playlist, import playlists ---------- */
+
+  let spotifyState = null;
+
+  function renderSpotify() {
+    const state = spotifyState;
+    if (!els.spotify || !state) return;
+    const configured = Boolean(state.configured);
+    const connected = configured && Boolean(state.connected);
+    els.spotify.hidden = false;
+    els.spotify.dataset.state = !configured ? 'unconfigured' : connected ? 'connected' : 'disconnected';
+    els.spotifyHeading.hidden = !configured;
+    els.spotifyHint.hidden = configured;
+    els.spotifyDisconnected.hidden = !configured || connected;
+    els.spotifyConnected.hidden = !connected;
+    els.spotifyUser.textContent = state.user ? `Connected as ${state.user}.` : 'Connected.';
+    if (!connected) {
+      els.spotifyImport.hidden = true;
+      els.spotifyImportToggle.setAttribute('aria-expanded', 'false');
+    }
+  }
+
+  async function refreshSpotify() {
+    if (!els.spotify) return;
+    try {
+      spotifyState = await api('/api/spotify/status');
+    } catch (err) {
+      return; // the section stays as it was; the playlist still works without it
+    }
+    renderSpotify();
+  }
+
+  function spotifyFailed(err) {
+    setMusicStatus(errorText(err), 'error');
+    if (err && err.code === 'spotify_reconnect') refreshSpotify(); // shows "Connect Spotify" again
+  }
+
+  async function saveToSpotify() {
+    const button = els.spotifySave;
+    button.disabled = true;
+    setMusicStatus('Saving the playlist to your Spotify…');
+    try {
+      const answer = await api('/api/spotify/save', { method: 'POST', json: {}, timeoutMs: SPOTIFY_TIMEOUT_MS });
+      const saved = `Saved ${answer.saved} ${answer.saved === 1 ? 'song' : 'songs'} as “${answer.name}”.`;
+      const missing = Array.isArray(answer.not_found) && answer.not_found.length
+        ? ` Not found on Spotify: ${answer.not_found.join(', ')}.`
+        : '';
+      setMusicStatus(saved, 'info', { href: answer.url, text: 'Open it in Spotify', after: missing ? `.${missing}` : '' });
+    } catch (err) {
+      spotifyFailed(err);
+    } finally {
+      button.disabled = !els.playlistBody.children.length;
+    }
+  }
+
+  function playlistItem(playlist) {
+    const item = document.createElement('li');
+    item.className = 'spotify-playlist';
+    const name = document.createElement('span');
+    name.className = 'spotify-playlist-name';
+    name.textContent = String(playlist.name ?? '');
+    const count = document.createElement('span');
+    count.className = 'muted';
+    if (Number.isInteger(playlist.tracks)) {
+      count.textContent = `${playlist.tracks} ${playlist.tracks === 1 ? 'song' : 'songs'}`;
+    }
+
+    const select = document.createElement('select');
+    select.setAttribute('aria-label', `Emotion for ${playlist.name}`);
+    const none = document.createElement('option');
+    none.value = '';
+    none.textContent = 'Emotion…';
+    select.append(none);
+    for (const emotion of config.emotions || []) {
+      const option = document.createElement('option');
+      option.value = emotion;
+      option.textContent = `${EMOJI[emotion] || ''} ${capitalize(emotion)}`.trim();
+      select.append(option);
+    }
+    select.value = playlist.emotion || '';
+
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'btn btn-small';
+    button.textContent = 'Import';
+    button.setAttribute('aria-label', `Import ${playlist.name}`);
+    button.disabled = !select.value;
+    select.addEventListener('change', () => { button.disabled = !select.value; });
+    button.addEventListener('click', () => importPlaylist(playlist, select.value, button));
+
+    item.append(name, count, select, button);
+    return item;
+  }
+
+  function note(text) {
+    const item = document.createElement('li');
+    item.className = 'muted spotify-note';
+    item.textContent = text;
+    return item;
+  }
+
+  async function loadPlaylists() {
+    els.spotifyPlaylists.replaceChildren(note('Loading your playlists…'));
+    try {
+      const answer = await api('/api/spotify/playlists', { timeoutMs: SPOTIFY_TIMEOUT_MS });
+      const all = Array.isArray(answer && answer.playlists) ? answer.playlists : [];
+      const readable = all.filter((p) => p.readable);
+      const items = readable.map(playlistItem);
+      if (!readable.length) items.push(note('You have no playlists of your own on Spotify yet.'));
+      const others = all.length - readable.length;
+      if (others) {
+        items.push(note(`${others} ${others === 1 ? 'playlist' : 'playlists'} by others left out: `
+          + 'Spotify lets this app read only playlists you own or collaborate on.'));
+      }
+      els.spotifyPlaylists.replaceChildren(...items);
+    } catch (err) {
+      els.spotifyPlaylists.replaceChildren(note(errorText(err)));
+      spotifyFailed(err);
+    }
+  }
+
+  function toggleImport() {
+    const open = els.spotifyImportToggle.getAttribute('aria-expanded') !== 'true';
+    els.spotifyImportToggle.setAttribute('aria-expanded', String(open));
+    els.spotifyImport.hidden = !open;
+    if (open) loadPlaylists();
+  }
+
+  async function importPlaylist(playlist, emotion, button) {
+    button.disabled = true;
+    button.setAttribute('aria-busy', 'true');
+    setMusicStatus(`Importing “${playlist.name}”…`);
+    try {
+      const answer = await api('/api/spotify/import', {
+        method: 'POST',
+        json: { playlist_id: playlist.id, emotion },
+        timeoutMs: SPOTIFY_TIMEOUT_MS,
+      });
+      const songs = `${answer.tracks} ${answer.tracks === 1 ? 'song' : 'songs'}`;
+      setMusicStatus(`Imported ${songs} from “${playlist.name}” for a ${answer.emotion} mood `
+        + `(${answer.added} new to moodtunes).`);
+      refreshPlaylistSoon();
+    } catch (err) {
+      spotifyFailed(err);
+    } finally {
+      button.removeAttribute('aria-busy');
+      button.disabled = false;
+    }
+  }
+
+  async function disconnectSpotify() {
+    try {
+      await api('/api/spotify/disconnect', { method: 'POST' });
+      setMusicStatus('Spotify is disconnected from this browser.');
+    } catch (err) {
+      setMusicStatus(errorText(err), 'error');
+    }
+    refreshSpotify();
+  }
 
   /* ---------- the stage: camera, photo or server stream, with face boxes on top ---------- */
 
@@ -764,6 +1059,23 @@
       button.addEventListener('click', () => pickMood(button.dataset.emotion));
     }
     els.lock.addEventListener('click', toggleLock);
+    for (const name of ['play', 'pause', 'ended']) {
+      els.previewAudio.addEventListener(name, renderPreviewButtons);
+    }
+    els.previewAudio.addEventListener('ended', () => { previewKey = null; });
+    els.previewAudio.addEventListener('error', () => {
+      // Only a clip still wanted is worth a word; stopPreview() also ends in an empty src.
+      if (!previewKey || !els.previewAudio.getAttribute('src')) return;
+      previewCache.delete(previewKey);
+      const name = previewName;
+      stopPreview();
+      setMusicStatus(previewProblem(null, name), 'error');
+    });
+    if (els.spotify) {
+      els.spotifySave.addEventListener('click', saveToSpotify);
+      els.spotifyImportToggle.addEventListener('click', toggleImport);
+      els.spotifyDisconnect.addEventListener('click', disconnectSpotify);
+    }
     if (els.serverToggle) {
       els.serverToggle.addEventListener('click', () => {
         if (followingServer) stopServerCamera();
@@ -808,6 +1120,7 @@
       setStatus(errorText(err), 'error', 'playlist');
     }
     playlistLoop.start(loaded ? PLAYLIST_POLL_MS : FIRST_RETRY_MS);
+    refreshSpotify();
     if (autostart) startCamera();
   }
 

@@ -1,0 +1,464 @@
+"""A person's own Spotify account and Deezer's previews in the web app: connecting Spotify
+(PKCE), importing the user's playlists, Liked Songs and top tracks, saving the playlist on
+screen to Spotify, and 30-second previews from Deezer.
+
+Written for Spotify's Web API as it stands for apps in development mode in 2026: the app's owner
+needs Premium, at most five users (listed in the app's dashboard) can connect, only playlists a
+user owns or collaborates on can be read, and recommendations, audio features and editorial
+playlists are closed. So Spotify says nothing about a song's mood here: an imported playlist
+serves the emotion the user names (or its name names), at that emotion's point in `AFFECT`.
+
+What is kept where:
+
+* the Spotify sign-in (access token, refresh token, expiry) is in the browser's session cookie.
+  Flask signs that cookie but does not encrypt it: whoever holds the cookie can read the token.
+  The cookie is HttpOnly and SameSite=Lax, and the server keeps no tokens, so one browser's
+  sign-in is never served to another, and any worker of a multi-process server can answer;
+* the browser's profile id (a random uuid, made when it first imports something; no account)
+  is in that cookie too, and names its personal library in the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+import spotipy
+from flask import Blueprint, Response, jsonify, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
+from spotipy.cache_handler import CacheHandler
+from spotipy.exceptions import SpotifyException, SpotifyOauthError
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from moodtunes.emotions import AFFECT, EMOTIONS, parse_emotion
+from moodtunes.errors import BadRequestError, CatalogError, MoodtunesError
+from moodtunes.music.catalog import emotion_from_file_name, track_key
+from moodtunes.music.deezer import DeezerClient
+from moodtunes.music.importers import EXTERNAL_ID_PATTERNS, ImportedTrack
+from moodtunes.music.spotify import (
+    SpotifyAuthError,
+    SpotifyLibrary,
+    SpotifyLogin,
+    SpotifyNotConfiguredError,
+    SpotifyNotFoundError,
+    SpotifyTrack,
+    create_spotify_auth,
+    create_spotify_client,
+    finish_spotify_login,
+    redirect_uri,
+    spotify_client_id,
+    start_spotify_login,
+)
+from moodtunes.storage.library import (
+    add_to_library,
+    ensure_profile,
+    external_ids,
+    library_counts,
+    remember_external_ids,
+    track_ids,
+)
+from moodtunes.storage.tracks import import_tracks
+from moodtunes.web import state
+from moodtunes.web.services import DatabaseUnavailableError, services
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("spotify", __name__)
+
+# Keys of the session cookie.
+TOKEN_KEY = "spotify_token"
+LOGIN_KEY = "spotify_login"
+USER_KEY = "spotify_user"
+PROFILE_KEY = "profile_id"
+# What of Spotify's token answer is kept: enough for spotipy to use and refresh it.
+TOKEN_FIELDS = ("access_token", "token_type", "expires_in", "expires_at", "refresh_token",
+                "scope")
+
+SPOTIFY_TIMEOUT = 10.0
+# A request waits at most this long for Spotify's Retry-After; longer is an error to show.
+SPOTIFY_RETRY_WAIT = 5.0
+DEEZER_TIMEOUT = 5.0
+# Liked Songs can run to thousands; a request reads the newest this many (50 a page).
+LIBRARY_LIMIT = 500
+PLAYLIST_NAME_LIMIT = 100
+TEXT_LIMIT = 300  # the width of the tracks table's text columns
+
+PLAYLIST_SOURCE = "spotify_playlist"
+SAVED_SOURCE = "spotify_saved"
+TOP_SOURCE = "spotify_top"
+
+
+class NoPreviewError(MoodtunesError):
+    """Deezer has no preview of the song asked for."""
+
+    code = "no_preview"
+    status = 404
+
+
+class SessionTokenCache(CacheHandler):
+    """Keeps the Spotify token in the session cookie (see the module docstring), so spotipy
+    refreshes it there too."""
+
+    def get_cached_token(self) -> dict[str, Any] | None:
+        token = session.get(TOKEN_KEY)
+        return dict(token) if isinstance(token, dict) else None
+
+    def save_token_to_cache(self, token_info: dict[str, Any]) -> None:
+        session[TOKEN_KEY] = {k: token_info[k] for k in TOKEN_FIELDS if k in token_info}
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _host() -> tuple[str, int]:
+    """The host name and port this request came in on."""
+    parts = urlsplit(f"//{request.host}")
+    default = 443 if request.scheme == "https" else 80
+    try:
+        port = parts.port or default
+    except ValueError:
+        port = default
+    return parts.hostname or "", port
+
+
+def _redirect_uri() -> str:
+    return redirect_uri(_host()[1])
+
+
+def _client_id() -> str:
+    try:
+        return spotify_client_id(services().settings.spotify_client_id)
+    except SpotifyNotConfiguredError:
+        raise SpotifyNotConfiguredError(
+            "Spotify is not set up on this server: create an app at developer.spotify.com (its "
+            f"owner needs Spotify Premium), add {_redirect_uri()} as its redirect URI, and start "
+            "moodtunes with MOODTUNES_SPOTIFY_CLIENT_ID set to the app's client id"
+        ) from None
+
+
+def _configured() -> bool:
+    try:
+        _client_id()
+    except SpotifyNotConfiguredError:
+        return False
+    return True
+
+
+def _connected() -> bool:
+    return isinstance(session.get(TOKEN_KEY), dict)
+
+
+def _forget_sign_in() -> None:
+    for key in (TOKEN_KEY, USER_KEY, LOGIN_KEY):
+        session.pop(key, None)
+
+
+@contextmanager
+def _auth() -> Iterator[tuple[spotipy.SpotifyPKCE, requests.Session]]:
+    """A PKCE auth manager keeping its token in the session cookie, and the HTTP session it
+    uses, closed afterwards."""
+    client_id = _client_id()
+    settings = services().settings
+    with requests.Session() as http:
+        yield create_spotify_auth(
+            client_id, port=_host()[1], cache_handler=SessionTokenCache(),
+            timeout=SPOTIFY_TIMEOUT, accounts_url=settings.spotify_accounts_url, session=http,
+        ), http
+
+
+def _client(auth: spotipy.SpotifyPKCE, http: requests.Session) -> spotipy.Spotify:
+    return create_spotify_client(auth, timeout=SPOTIFY_TIMEOUT,
+                                 api_url=services().settings.spotify_api_url, session=http)
+
+
+@contextmanager
+def _spotify() -> Iterator[SpotifyLibrary]:
+    """The connected user's Spotify library. A sign-in Spotify no longer accepts is forgotten,
+    so the page offers to connect again."""
+    with _auth() as (auth, http):
+        if not _connected():
+            raise SpotifyAuthError("connect your Spotify account first")
+        try:
+            yield SpotifyLibrary(_client(auth, http), max_retries=2,
+                                 max_retry_wait=SPOTIFY_RETRY_WAIT)
+        except SpotifyAuthError:
+            _forget_sign_in()
+            raise
+
+
+@contextmanager
+def _transaction() -> Iterator[Session]:
+    """The request's one database transaction: committed when the block ends, rolled back
+    when it raises, so nothing is half-written."""
+    try:
+        with services().database().begin() as db:
+            yield db
+    except SQLAlchemyError as exc:
+        log.warning("a database write failed: %s", exc)
+        raise DatabaseUnavailableError("the database could not store this; try again") \
+            from exc
+
+
+def _json_body(example: str) -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequestError(f"send JSON such as {example}")
+    return body
+
+
+def _emotion(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise BadRequestError(f"'emotion' must be one of: {', '.join(EMOTIONS)}")
+    try:
+        return parse_emotion(value).value
+    except ValueError as exc:
+        raise BadRequestError(str(exc)) from None
+
+
+def emotion_from_playlist_name(name: str) -> str | None:
+    """The emotion a playlist's name names, by the rule for the paper's file names ("Sad",
+    "happy songs", "Angry Playlist 2"); None when it names none, or more than one thing."""
+    # Dots and slashes would read as a file's extension or folder.
+    try:
+        return emotion_from_file_name(name.replace(".", " ").replace("/", " ") + ".csv")
+    except CatalogError:
+        return None
+
+
+def _record(track: SpotifyTrack, source: str, emotion: str | None = None
+            ) -> ImportedTrack | None:
+    """A Spotify track for `import_tracks`: with the point of `emotion` in valence/arousal space
+    when one is given, else with neither. None for a track the tracks table cannot hold."""
+    if len(track.title) > TEXT_LIMIT or len(track.artist) > TEXT_LIMIT:
+        return None
+    point = AFFECT[emotion] if emotion else None
+    ids = ((("spotify", track.spotify_id),)
+           if EXTERNAL_ID_PATTERNS["spotify"].fullmatch(track.spotify_id) else ())
+    # Spotify dates some albums "0000".
+    year = track.year if track.year is not None and 1000 <= track.year <= 2100 else None
+    return ImportedTrack(
+        title=track.title, artist=track.artist, album=track.album[:TEXT_LIMIT], year=year,
+        genres=(), valence=point.valence if point else None,
+        arousal=point.arousal if point else None, moods=(), source=source, external_ids=ids,
+        explicit=None, emotions=(emotion,) if emotion else (),
+    )
+
+
+def _records(tracks: Iterable[SpotifyTrack], source: str, emotion: str | None = None
+             ) -> list[ImportedTrack]:
+    return [r for r in (_record(t, source, emotion) for t in tracks) if r is not None]
+
+
+# --- signing in ---------------------------------------------------------------------------------
+
+
+@bp.get("/spotify/login")
+def login() -> ResponseReturnValue:
+    """Sends the browser to Spotify's consent page."""
+    hostname, port = _host()
+    if hostname in ("localhost", "::1"):
+        # Spotify sends the user back to 127.0.0.1, whose cookie is not localhost's: start the
+        # sign-in there, so the callback finds it.
+        return redirect(f"http://127.0.0.1:{port}{url_for('spotify.login')}")
+    with _auth() as (auth, _http):
+        started = start_spotify_login(auth)
+    session[LOGIN_KEY] = {"state": started.state, "code_verifier": started.code_verifier}
+    return redirect(started.url)
+
+
+@bp.get("/callback")
+def callback() -> ResponseReturnValue:
+    """Where Spotify sends the browser back: the code becomes a token, kept in the cookie."""
+    started = session.pop(LOGIN_KEY, None)
+    if not (isinstance(started, dict) and isinstance(started.get("state"), str)
+            and isinstance(started.get("code_verifier"), str)):
+        raise SpotifyAuthError(
+            "this browser has no Spotify sign-in under way (it may have finished already): "
+            "connect Spotify again from the moodtunes page"
+        )
+    pending = SpotifyLogin("", started["state"], started["code_verifier"])
+    with _auth() as (auth, http):
+        finish_spotify_login(auth, pending, request.url)  # the token goes into the cookie
+        session[USER_KEY] = _display_name(_client(auth, http))
+    return redirect(url_for("pages.index"))
+
+
+def _display_name(client: spotipy.Spotify) -> str | None:
+    """The user's name on Spotify, for the page; None when Spotify will not say just now."""
+    try:
+        me = client.me()
+    except (SpotifyException, SpotifyOauthError, requests.RequestException) as exc:
+        log.info("connected to Spotify, but cannot read the user's name: %s", exc)
+        return None
+    if not isinstance(me, dict):
+        return None
+    name = me.get("display_name") or me.get("id")
+    return name if isinstance(name, str) else None
+
+
+@bp.post("/api/spotify/disconnect")
+def disconnect() -> Response:
+    """Forgets this browser's Spotify sign-in (its library in moodtunes stays)."""
+    _forget_sign_in()
+    return jsonify(connected=False)
+
+
+@bp.get("/api/spotify/status")
+def status() -> Response:
+    configured = _configured()
+    connected = configured and _connected()
+    return jsonify(configured=configured, connected=connected,
+                   user=session.get(USER_KEY) if connected else None,
+                   redirect_uri=_redirect_uri())
+
+
+# --- reading the user's music -------------------------------------------------------------------
+
+
+@bp.get("/api/spotify/playlists")
+def playlists() -> Response:
+    """The user's playlists; `readable` says which ones Spotify lets this app read."""
+    with _spotify() as library:
+        found = library.my_playlists()
+    return jsonify(playlists=[
+        {"id": p.spotify_id, "name": p.name, "tracks": p.track_count, "readable": p.readable,
+         "owned": p.owned, "owner": p.owner_name, "url": p.url,
+         "emotion": emotion_from_playlist_name(p.name)}
+        for p in found
+    ])
+
+
+@bp.post("/api/spotify/import")
+def import_playlist() -> Response:
+    """All tracks of one of the user's playlists into the catalog, for one emotion, and into
+    this browser's library."""
+    body = _json_body('{"playlist_id": "...", "emotion": "sad"}')
+    playlist_id = body.get("playlist_id")
+    if not isinstance(playlist_id, str) or not playlist_id.strip():
+        raise BadRequestError('send JSON such as {"playlist_id": "...", "emotion": "sad"}')
+    emotion = _emotion(body.get("emotion"))
+    with _spotify() as library:
+        if emotion is None:
+            emotion = _emotion_of_playlist(library, playlist_id.strip())
+        try:
+            tracks = library.playlist_tracks(playlist_id)
+        except ValueError as exc:
+            raise BadRequestError(str(exc)) from None
+    records = _records(tracks, PLAYLIST_SOURCE, emotion)
+    with _transaction() as db:
+        profile = ensure_profile(db, session.get(PROFILE_KEY))
+        counts = import_tracks(db, records)
+        ids = track_ids(db, (r.key for r in records))
+        in_library = add_to_library(db, profile.id, ids.values(), "playlist")
+    session[PROFILE_KEY] = profile.id
+    catalog = services().reload_catalog()
+    return jsonify(emotion=emotion, tracks=len(records), **counts.to_dict(),
+                   library_added=in_library, catalog_tracks=len(catalog.tracks_for(emotion)))
+
+
+def _emotion_of_playlist(library: SpotifyLibrary, playlist_id: str) -> str:
+    # The id may come as a URI or URL; every Spotify id is 22 characters, found inside it.
+    playlist = next((p for p in library.my_playlists() if p.spotify_id in playlist_id), None)
+    if playlist is None:
+        raise SpotifyNotFoundError("that playlist is not in your Spotify library")
+    emotion = emotion_from_playlist_name(playlist.name)
+    if emotion is None:
+        raise BadRequestError(
+            f"which emotion is the playlist {playlist.name!r} for? Its name does not say; "
+            f"send one of {', '.join(EMOTIONS)} as \"emotion\""
+        )
+    return emotion
+
+
+@bp.post("/api/spotify/library")
+def import_library() -> Response:
+    """The user's Liked Songs (the newest `LIBRARY_LIMIT`) and top tracks into this browser's
+    library; new songs join the catalog table untagged, so they are not recommended until an
+    emotion is known for them."""
+    with _spotify() as library:
+        saved = _records(library.saved_tracks(limit=LIBRARY_LIMIT), SAVED_SOURCE)
+        top = _records(library.top_tracks(limit=LIBRARY_LIMIT), TOP_SOURCE)
+    with _transaction() as db:
+        profile = ensure_profile(db, session.get(PROFILE_KEY))
+        counts = import_tracks(db, [*saved, *top])
+        ids = track_ids(db, (r.key for r in (*saved, *top)))
+        added = {kind: add_to_library(db, profile.id, (ids[r.key] for r in records), kind)
+                 for kind, records in (("saved", saved), ("top", top))}
+        totals = library_counts(db, profile.id)
+    session[PROFILE_KEY] = profile.id
+    return jsonify(saved=len(saved), top=len(top), **counts.to_dict(), library_added=added,
+                   library=totals)
+
+
+# --- saving the playlist on screen --------------------------------------------------------------
+
+
+@bp.post("/api/spotify/save")
+def save_playlist() -> Response:
+    """This browser's current recommendations as a private playlist in the user's Spotify."""
+    body = request.get_json(silent=True)
+    name = body.get("name") if isinstance(body, dict) else None
+    if name is not None and not isinstance(name, str):
+        raise BadRequestError("'name' must be text")
+    tracks = state.recommendations()
+    emotion = state.playlist_emotion()
+    if not tracks or emotion is None:
+        raise BadRequestError(
+            "there is no playlist to save yet: show your face, upload a photo or pick a mood")
+    name = " ".join((name or "").split())[:PLAYLIST_NAME_LIMIT] or (
+        f"moodtunes: {emotion} ({date.today().isoformat()})")
+
+    keys = [track_key(str(t["title"]), str(t["artist"])) for t in tracks]
+    sessions = services().database()
+    with sessions() as db:  # only reads: the ids found so far
+        known = external_ids(db, "spotify", keys)
+    found: dict[tuple[str, str], str] = {}
+    chosen: list[str] = []
+    not_found: list[str] = []
+    with _spotify() as library:
+        for track, key in zip(tracks, keys, strict=True):
+            spotify_id = known.get(key) or library.find_track(str(track["title"]),
+                                                              str(track["artist"]))
+            if spotify_id is None:
+                not_found.append(str(track["title"]))
+                continue
+            if key not in known:
+                found[key] = spotify_id
+            if spotify_id not in chosen:
+                chosen.append(spotify_id)
+        if not chosen:
+            raise SpotifyNotFoundError("none of these songs could be found on Spotify")
+        url = library.save_playlist(
+            name, chosen, description=f"Songs for a {emotion} mood, chosen by moodtunes")
+    with _transaction() as db:
+        remember_external_ids(db, "spotify", found)
+    return jsonify(url=url, name=name, saved=len(chosen), not_found=not_found)
+
+
+# --- Deezer previews ----------------------------------------------------------------------------
+
+
+@bp.get("/api/deezer/preview")
+def deezer_preview() -> Response:
+    """The 30-second preview of a song on Deezer. Its URL is signed and expires, so it is for
+    playing now, and is not stored."""
+    title = request.args.get("title", "").strip()
+    artist = request.args.get("artist", "").strip()
+    if not title or not artist:
+        raise BadRequestError("name the song as ?title=...&artist=...")
+    with DeezerClient(services().settings.deezer_api_url, DEEZER_TIMEOUT, max_retries=1,
+                      max_retry_wait=2.0) as deezer:
+        found = deezer.search(title, artist, limit=5)
+    track = next((t for t in found if t.preview_url), None)
+    if track is None:
+        raise NoPreviewError(f"Deezer has no preview of {title!r} by {artist!r}")
+    return jsonify(preview_url=track.preview_url, link=track.link, title=track.title,
+                   artist=track.artist)
