@@ -100,3 +100,29 @@ def test_catalog_commands_on_real_tables(tmp_path: Path,
     assert main(["catalog", "stats", "--database", db, "--json"]) == 0
     stats = json.loads(capsys.readouterr().out)
     assert stats["sources"]["pmemo"] >= 750 and stats["sources"]["builtin"] >= 300
+
+
+def test_catalog_import_from_a_url(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import functools
+    import http.server
+    import threading
+
+    (tmp_path / "www").mkdir()
+    (tmp_path / "www" / "sad.csv").write_text("Name,Album,Artist\nRainy Song,Grey,Somebody\n")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
+                                directory=str(tmp_path / "www"))
+    handler.log_message = lambda *a: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    db = f"sqlite:///{tmp_path / 'm.db'}"
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        assert main(["catalog", "import", f"{base}/sad.csv", "--database", db, "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)[0]["added"] == 1
+        assert main(["catalog", "import", f"{base}/missing.csv", "--database", db]) == 1
+        assert "missing.csv" in capsys.readouterr().err
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
