@@ -157,6 +157,13 @@ def _fetch(url: str, folder: Path) -> Path:
     return target
 
 
+def _field_mapping(item: str) -> tuple[str, str]:
+    field, sep, column = item.partition("=")
+    if not sep or not field.strip() or not column.strip():
+        raise ValueError(f"--map takes FIELD=COLUMN, got {item!r}")
+    return field.strip(), column.strip()
+
+
 def _cmd_catalog_import(args: argparse.Namespace) -> int:
     import tempfile
 
@@ -172,6 +179,22 @@ def _cmd_catalog_import(args: argparse.Namespace) -> int:
     except (SQLAlchemyError, OSError) as exc:
         print(f"error: cannot open the database: {exc}", file=sys.stderr)
         return 2
+    generic_options: dict[str, object] = {}
+    if args.map:
+        if args.format not in (None, "generic"):
+            print("error: --map is for --format generic", file=sys.stderr)
+            return 2
+        args.format = "generic"
+        try:
+            generic_options["mapping"] = dict(_field_mapping(item) for item in args.map)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        generic_options["value_range"] = args.value_range
+    elif args.format == "generic":
+        print("error: --format generic needs --map FIELD=COLUMN (at least title and artist)",
+              file=sys.stderr)
+        return 2
     failed = 0
     report = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -179,7 +202,7 @@ def _cmd_catalog_import(args: argparse.Namespace) -> int:
             try:
                 path = _fetch(source, Path(tmp)) if source.startswith(("http://", "https://")) \
                     else Path(source)
-                result = read_any(path, args.format)
+                result = read_any(path, args.format, **generic_options)
                 with sessions.begin() as session:  # one file, one transaction
                     counts = import_tracks(session, result.tracks)
             except (CatalogError, ValueError, OSError, SQLAlchemyError) as exc:
@@ -299,6 +322,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--database", default=None, help="SQLAlchemy URL (default: DATABASE_URL "
                    "or SQLite in the data folder)")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--map", action="append", metavar="FIELD=COLUMN",
+                   help="for a generic CSV: which column holds title, artist, album, year, "
+                   "valence, arousal, genres, moods, spotify_id, ... (repeat)")
+    p.add_argument("--value-range", default="signed",
+                   help="scale of a generic CSV's valence/arousal: signed (-1..1), unit (0..1), "
+                   "percent or nine_point")
     p.add_argument("--max-problems", type=int, default=20,
                    help="how many skipped rows to list per file")
     p.set_defaults(func=_cmd_catalog_import)

@@ -126,3 +126,18 @@ def test_catalog_import_from_a_url(tmp_path: Path, capsys: pytest.CaptureFixture
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+def test_generic_csv_with_a_column_mapping(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    table = tmp_path / "mine.csv"
+    table.write_text("Song,Singer,V,A\nCalm Water,River Band,0.8,0.1\nNo Singer,,0.5,0.5\n")
+    db = f"sqlite:///{tmp_path / 'm.db'}"
+    assert main(["catalog", "import", str(table), "--database", db, "--json",
+                 "--map", "title=Song", "--map", "artist=Singer", "--map", "valence=V",
+                 "--map", "arousal=A", "--value-range", "unit"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)[0]["added"] == 1 and "line 3" in err
+    assert main(["catalog", "import", str(table), "--database", db, "--format", "generic"]) == 2
+    assert "--map" in capsys.readouterr().err
+    assert main(["catalog", "import", str(table), "--database", db, "--map", "title"]) == 2
