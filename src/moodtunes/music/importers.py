@@ -473,7 +473,8 @@ def detect_format(path: str | PathLike[str]) -> str:
         known = "; ".join(f"{name} ({','.join(cols)})" for name, cols in _SIGNATURES.items())
         raise CatalogError(
             f"cannot tell the format of {file.name} from its columns {','.join(header)!r}; "
-            f"known formats: {known}; read other tables with read_generic and a mapping"
+            f"known formats: {known}; import other tables as --format generic with "
+            "--map FIELD=COLUMN (read_generic in Python)"
         )
     return max(fitting, key=lambda name: len(_SIGNATURES[name]))
 
