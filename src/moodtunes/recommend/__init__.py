@@ -1,5 +1,44 @@
-"""Choosing music for a detected emotion."""
+"""Choosing music for a detected emotion.
 
+`recommend_for_emotion` is the first, tag-based playlist the web app uses. The engine in
+`engine` follows a path through valence/arousal space from the detector's whole probability
+distribution, with a per-profile taste model; docs/RECOMMENDER.md describes it.
+"""
+
+from moodtunes.recommend.engine import Recommendation, Scores, Weights, recommend, target_path
+from moodtunes.recommend.index import Index, work_title
 from moodtunes.recommend.playlist import recommend_for_emotion
+from moodtunes.recommend.stability import PlaylistState, StabilitySettings
+from moodtunes.recommend.strategies import STRATEGIES, Strategy, create_strategy
+from moodtunes.recommend.targets import describe_point, emotion_probabilities, mood_point
+from moodtunes.recommend.taste import (
+    EVENT_KINDS,
+    FeedbackEvent,
+    TasteModel,
+    TasteSettings,
+    TasteView,
+)
 
-__all__ = ["recommend_for_emotion"]
+__all__ = [
+    "EVENT_KINDS",
+    "STRATEGIES",
+    "FeedbackEvent",
+    "Index",
+    "PlaylistState",
+    "Recommendation",
+    "Scores",
+    "StabilitySettings",
+    "Strategy",
+    "TasteModel",
+    "TasteSettings",
+    "TasteView",
+    "Weights",
+    "create_strategy",
+    "describe_point",
+    "emotion_probabilities",
+    "mood_point",
+    "recommend",
+    "recommend_for_emotion",
+    "target_path",
+    "work_title",
+]
