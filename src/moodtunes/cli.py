@@ -1,4 +1,4 @@
-"""The `moodtunes` command: serve, detect, train, evaluate."""
+"""The `moodtunes` command: serve, detect, train, evaluate, recommend."""
 
 from __future__ import annotations
 
@@ -253,6 +253,133 @@ def _cmd_catalog_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parse_probs(text: str) -> dict[str, float]:
+    """"angry=0.1,sad=0.7,neutral=0.2" as a mapping; emotions left out count as 0."""
+    from moodtunes.emotions import parse_emotion
+
+    probs: dict[str, float] = {}
+    for item in text.split(","):
+        if not item.strip():
+            continue
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"--probs takes EMOTION=P pairs separated by commas, got {item!r}")
+        emotion = parse_emotion(name).value
+        if emotion in probs:
+            raise ValueError(f"--probs names {emotion} twice")
+        try:
+            probs[emotion] = float(value)
+        except ValueError:
+            raise ValueError(f"--probs: {value.strip()!r} for {emotion} is not a number") from None
+    if not probs:
+        raise ValueError("--probs is empty; give EMOTION=P pairs such as sad=0.7,neutral=0.3")
+    return probs
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _cmd_recommend(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from moodtunes.emotions import parse_emotion
+    from moodtunes.music.catalog import Catalog
+    from moodtunes.recommend import (
+        Index,
+        TasteModel,
+        create_strategy,
+        describe_point,
+        emotion_probabilities,
+        recommend,
+        target_path,
+    )
+    from moodtunes.recommend.targets import top_emotion
+    from moodtunes.storage.db import open_database
+    from moodtunes.storage.feedback import feedback_events, recently_played
+    from moodtunes.storage.library import Key, library_tracks
+    from moodtunes.storage.models import ProfileRow
+    from moodtunes.storage.tracks import load_catalog
+
+    if args.emotion is None and args.probs is None:
+        print("error: name the mood with --emotion NAME or --probs EMOTION=P,...",
+              file=sys.stderr)
+        return 2
+    try:
+        probs = ({parse_emotion(args.emotion).value: 1.0} if args.emotion is not None
+                 else _parse_probs(args.probs))
+        emotion_probabilities(probs)
+        strategy = create_strategy(args.strategy)
+        if args.n < 1:
+            raise ValueError(f"-n must be at least 1, got {args.n}")
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    taste: TasteModel | None = None
+    recent: list[Key] = []
+    try:
+        with open_database(args.database)() as db:
+            catalog = load_catalog(db)
+            if args.profile is not None:
+                if db.get(ProfileRow, args.profile) is None:
+                    print(f"error: no profile {args.profile!r} in the database", file=sys.stderr)
+                    return 2
+                library = [(t.title_key, t.artist_key) for t in library_tracks(db, args.profile)]
+                taste = TasteModel(profile_id=args.profile).fit(
+                    feedback_events(db, args.profile), library=library)
+                recent = recently_played(db, args.profile)
+    except (SQLAlchemyError, OSError) as exc:
+        if args.profile is not None:
+            print(f"error: --profile needs the database, which cannot be opened: {exc}",
+                  file=sys.stderr)
+            return 2
+        print(f"warning: cannot open the database ({exc}); using the built-in catalog",
+              file=sys.stderr)
+        catalog = Catalog.builtin()
+
+    picks = recommend(taste, probs, strategy, args.n, Index.from_catalog(catalog),
+                      exclude_recent=recent, seed=args.seed)
+    path = target_path(probs, strategy, args.n)
+    if args.json:
+        print(json.dumps({
+            "strategy": strategy.name,
+            "emotion": top_emotion(probs),
+            "path": [[round(p.valence, 4), round(p.arousal, 4)] for p in path],
+            "recommendations": [pick.to_dict() for pick in picks],
+        }, indent=2))
+        return 0
+    start, end = path[0], path[-1]
+    print(f"{strategy.name}: from {describe_point(start)} ({start.valence:+.2f}, "
+          f"{start.arousal:+.2f}) to {describe_point(end)} ({end.valence:+.2f}, "
+          f"{end.arousal:+.2f}); {len(picks)} of {len(catalog)} songs\n")
+    print(f"{'#':>3}  {'title':<34} {'artist':<24} {'valence':>7} {'arousal':>7}")
+    for pick in picks:
+        track = pick.track
+        print(f"{pick.position + 1:>3}  {_shorten(track.title, 34):<34} "
+              f"{_shorten(track.artist, 24):<24} {track.valence:>+7.2f} {track.arousal:>+7.2f}")
+        print(f"     {pick.why}")
+    if len(picks) < args.n:
+        print(f"\n(only {len(picks)} songs fit the playlist's rules)")
+    return 0
+
+
+def _cmd_recommend_evaluate(args: argparse.Namespace) -> int:
+    from moodtunes.recommend import evaluation
+
+    argv = ["--json"] if args.evaluation_json else []
+    for flag, value in (("--listeners", args.listeners), ("--seeds", args.seeds),
+                        ("--seed", args.evaluation_seed)):
+        if value is not None:
+            argv += [flag, str(value)]
+    try:
+        evaluation.main(argv)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="moodtunes", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -335,6 +462,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--database", default=None)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_catalog_stats)
+
+    from moodtunes.recommend.strategies import DEFAULT_STRATEGY, STRATEGIES
+
+    p = sub.add_parser(
+        "recommend", help="a playlist for a mood, with why each song was chosen",
+        description="A playlist for a mood from the catalog in the database (the built-in "
+        "songs and what `moodtunes catalog import` added). `moodtunes recommend evaluate` runs "
+        "the recommender's offline evaluation instead.")
+    mood = p.add_mutually_exclusive_group()
+    mood.add_argument("--emotion", help="one emotion, all the probability on it")
+    mood.add_argument("--probs", metavar="EMOTION=P,...",
+                      help="the detector's distribution, e.g. sad=0.6,neutral=0.3,fear=0.1 "
+                      "(summing to 1; emotions left out are 0)")
+    p.add_argument("--strategy", default=DEFAULT_STRATEGY,
+                   help=f"{', '.join(STRATEGIES)} (default {DEFAULT_STRATEGY})")
+    p.add_argument("-n", type=int, default=10, help="how many songs (default 10)")
+    p.add_argument("--seed", type=int, default=0, help="another seed reorders near neighbours")
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    p.add_argument("--database", default=None, help="SQLAlchemy URL (default: DATABASE_URL "
+                   "or SQLite in the data folder)")
+    p.add_argument("--profile", default=None,
+                   help="a profile id from the database: its taste counts, and the songs it "
+                   "played last are left out")
+    p.set_defaults(func=_cmd_recommend)
+    recommend_sub = p.add_subparsers(dest="recommend_command", metavar="{evaluate}")
+    e = recommend_sub.add_parser(
+        "evaluate", help="offline evaluation of the recommender on the built-in catalog")
+    e.add_argument("--json", dest="evaluation_json", action="store_true",
+                   help="print JSON instead of tables")
+    e.add_argument("--listeners", type=int, default=None, help="simulated listeners (200)")
+    e.add_argument("--seeds", type=int, default=None, help="seeds per emotion and strategy (10)")
+    e.add_argument("--seed", dest="evaluation_seed", type=int, default=None)
+    e.set_defaults(func=_cmd_recommend_evaluate)
     return parser
 
 

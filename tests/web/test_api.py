@@ -74,18 +74,23 @@ def test_too_large_is_413(client: FlaskClient) -> None:
 
 def test_paper_route_t_follows_the_mood(client: FlaskClient) -> None:
     assert client.get("/t").get_json() == []
+    # "match" stays with the mood; the default, "uplift", moves away from sad on purpose.
+    client.post("/api/mood", json={"strategy": "match"})
     client.post("/api/mood", json={"emotion": "sad"})
     sad = client.get("/t").get_json()
     assert len(sad) == 10
     assert all({"title", "album", "artist"} <= set(track) for track in sad)
-    assert all("sad" in track["emotions"] for track in sad)
+    # The engine places songs by valence/arousal, not by tag, so a few may carry another tag.
+    assert all(track["valence"] < 0 for track in sad)
+    assert sum("sad" in track["emotions"] for track in sad) >= 8
     links = {link["name"]: link["url"] for link in sad[0]["links"]}
     assert links["Spotify"].startswith("https://open.spotify.com/search/")
     assert links["YouTube Music"].startswith("https://music.youtube.com/search?q=")
     assert client.get("/t").get_json() == sad  # stable while the mood stays
     client.post("/api/mood", json={"emotion": "happy"})
     happy = client.get("/t").get_json()
-    assert all("happy" in track["emotions"] for track in happy)
+    assert all(track["valence"] > 0 for track in happy)
+    assert sum("happy" in track["emotions"] for track in happy) >= 8
 
 
 def test_state_is_per_browser(app, face_frames: list[np.ndarray]) -> None:  # type: ignore[no-untyped-def]

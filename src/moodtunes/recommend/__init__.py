@@ -1,15 +1,21 @@
 """Choosing music for a detected emotion.
 
-`recommend_for_emotion` is the first, tag-based playlist the web app uses. The engine in
-`engine` follows a path through valence/arousal space from the detector's whole probability
-distribution, with a per-profile taste model; docs/RECOMMENDER.md describes it.
+The engine in `engine`, which the web app and `moodtunes recommend` use, follows a path
+through valence/arousal space from the detector's whole probability distribution, with a
+per-profile taste model; docs/RECOMMENDER.md describes it. `recommend_for_emotion` is the first,
+tag-based playlist, which picks only among the songs tagged for one emotion.
 """
 
 from moodtunes.recommend.engine import Recommendation, Scores, Weights, recommend, target_path
 from moodtunes.recommend.index import Index, work_title
 from moodtunes.recommend.playlist import recommend_for_emotion
 from moodtunes.recommend.stability import PlaylistState, StabilitySettings
-from moodtunes.recommend.strategies import STRATEGIES, Strategy, create_strategy
+from moodtunes.recommend.strategies import (
+    DEFAULT_STRATEGY,
+    STRATEGIES,
+    Strategy,
+    create_strategy,
+)
 from moodtunes.recommend.targets import describe_point, emotion_probabilities, mood_point
 from moodtunes.recommend.taste import (
     EVENT_KINDS,
@@ -20,6 +26,7 @@ from moodtunes.recommend.taste import (
 )
 
 __all__ = [
+    "DEFAULT_STRATEGY",
     "EVENT_KINDS",
     "STRATEGIES",
     "FeedbackEvent",

@@ -169,6 +169,10 @@ STRATEGIES: dict[str, type[Strategy]] = {
     cls.name: cls for cls in (MatchStrategy, UpliftStrategy, CalmStrategy, EnergizeStrategy)
 }
 
+# What the web app and the command line use until the listener chooses: music therapy's iso
+# principle, which opens at the mood (as "match" would) before it moves towards pleasant music.
+DEFAULT_STRATEGY = "uplift"
+
 
 def create_strategy(name: str, **params: Any) -> Strategy:
     """The strategy called `name`, with its defaults overridden by `params`."""

@@ -149,3 +149,29 @@ class LibraryEntryRow(Base):
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     track: Mapped[TrackRow] = relationship(lazy="joined")
+
+
+# What a listener did with a track (`moodtunes.recommend.taste.EVENT_KINDS`).
+FEEDBACK_KINDS: tuple[str, ...] = ("like", "dislike", "play", "skip", "complete")
+
+
+class FeedbackEventRow(Base):
+    """One thing a profile did with a track, which the taste model learns from. `value`
+    scales it; for "complete" it is the fraction listened to."""
+
+    __tablename__ = "feedback_events"
+    __table_args__ = (
+        CheckConstraint("kind IN ('like', 'dislike', 'play', 'skip', 'complete')",
+                        name="ck_feedback_events_kind"),
+        # A profile's events are read together, newest last, whenever its taste is learnt.
+        Index("ix_feedback_events_profile_created", "profile_id", "created_at"),
+        Index("ix_feedback_events_track_id", "track_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"))
+    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[float] = mapped_column(Float, default=1.0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    track: Mapped[TrackRow] = relationship(lazy="joined")

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app
@@ -14,7 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from moodtunes.config import Settings
 from moodtunes.errors import MoodtunesError
 from moodtunes.music.catalog import Catalog
+from moodtunes.recommend import Index, TasteModel
 from moodtunes.storage.db import open_database
+from moodtunes.storage.feedback import feedback_events, recently_played
+from moodtunes.storage.library import Key, library_tracks
 from moodtunes.storage.tracks import load_catalog
 from moodtunes.vision.camera import CameraStream, parse_camera_source
 from moodtunes.vision.recognizer import EmotionRecognizer
@@ -29,6 +36,23 @@ class DatabaseUnavailableError(MoodtunesError):
     status = 503
 
 
+# Profiles whose fitted taste is kept (the browsers in use lately). A taste holds a score per
+# catalog track, 4 MB at a million tracks, so this bounds the memory as well.
+TASTE_CACHE_SIZE = 128
+# Verdicts that change a playlist at once; plays, skips and completions count from the next
+# playlist on, so that previewing a song does not reshuffle the list it is in.
+EXPLICIT_KINDS = ("like", "dislike")
+
+
+@dataclass(frozen=True)
+class ProfileTaste:
+    """What the recommender knows of one profile for one playlist: its taste, and the songs
+    it played before the playlist was made."""
+
+    taste: TasteModel
+    recent: tuple[Key, ...]
+
+
 @dataclass
 class Services:
     recognizer: EmotionRecognizer
@@ -39,8 +63,20 @@ class Services:
     sessions: sessionmaker[Session] | None = None
     # The operator's paper playlists (--playlists), merged into every catalog rebuilt.
     playlists: Catalog | None = None
+    # The recommender's arrays over `catalog`, rebuilt with it.
+    index: Index = field(init=False, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False,
                                   compare=False)
+    # Per profile: the playlist (its `made_at`) the taste was fitted for, and the taste.
+    _tastes: OrderedDict[str, tuple[float, ProfileTaste]] = field(
+        default_factory=OrderedDict, init=False, repr=False, compare=False)
+    # Counts invalidations, so that a taste fitted while one happened is not kept.
+    _taste_epoch: int = field(default=0, init=False, repr=False, compare=False)
+    _taste_lock: threading.Lock = field(default_factory=threading.Lock, init=False,
+                                        repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.index = Index.from_catalog(self.catalog)
 
     def database(self) -> sessionmaker[Session]:
         """Sessions on the database, migrated to the newest schema."""
@@ -66,8 +102,54 @@ class Services:
                 catalog = load_catalog(session)
             if self.playlists is not None:
                 catalog = catalog.merged(self.playlists)
-            self.catalog = catalog
+            self.catalog, self.index = catalog, Index.from_catalog(catalog)
         return catalog
+
+    def profile_taste(self, profile_id: str, made_at: float) -> ProfileTaste:
+        """The taste of the profile and its recently played songs, for a playlist made at
+        `made_at` (POSIX seconds): likes and dislikes count whenever they came, plays, skips
+        and completions only from before then. One is kept per profile, for its latest
+        playlist, until the profile's feedback or library changes (`forget_taste`)."""
+        with self._taste_lock:
+            kept = self._tastes.get(profile_id)
+            if kept is not None and kept[0] == made_at:
+                self._tastes.move_to_end(profile_id)
+                return kept[1]
+            epoch = self._taste_epoch
+        made = datetime.fromtimestamp(made_at, UTC)
+        with self.database()() as db:
+            events = feedback_events(db, profile_id)
+            library = [(t.title_key, t.artist_key) for t in library_tracks(db, profile_id)]
+            # The songs played last (`RECENT_LIMIT` of them) are left out of a new playlist.
+            recent = recently_played(db, profile_id, before=made)
+        events = [e for e in events if e.kind in EXPLICIT_KINDS or e.timestamp < made_at]
+        found = ProfileTaste(TasteModel(profile_id=profile_id).fit(events, library=library),
+                             tuple(recent))
+        with self._taste_lock:
+            if self._taste_epoch == epoch:  # else the profile changed meanwhile: refit next time
+                self._tastes[profile_id] = (made_at, found)
+                self._tastes.move_to_end(profile_id)
+                while len(self._tastes) > TASTE_CACHE_SIZE:
+                    self._tastes.popitem(last=False)
+        return found
+
+    def forget_taste(self, profile_id: str) -> None:
+        """Drops the kept taste of the profile, after its feedback or library changed."""
+        with self._taste_lock:
+            self._taste_epoch += 1
+            self._tastes.pop(profile_id, None)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A request's one database transaction: committed when the block ends, rolled back
+        when it raises, so nothing is half-written."""
+        try:
+            with self.database().begin() as db:
+                yield db
+        except SQLAlchemyError as exc:
+            log.warning("a database write failed: %s", exc)
+            raise DatabaseUnavailableError("the database could not store this; try again") \
+                from exc
 
 
 def open_catalog_database(url: str | None) -> tuple[Catalog, sessionmaker[Session] | None]:

@@ -33,8 +33,6 @@ from flask import Blueprint, Response, jsonify, redirect, request, session, url_
 from flask.typing import ResponseReturnValue
 from spotipy.cache_handler import CacheHandler
 from spotipy.exceptions import SpotifyException, SpotifyOauthError
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from moodtunes.emotions import AFFECT, EMOTIONS, parse_emotion
 from moodtunes.errors import BadRequestError, CatalogError, MoodtunesError
@@ -65,7 +63,8 @@ from moodtunes.storage.library import (
 )
 from moodtunes.storage.tracks import import_tracks
 from moodtunes.web import state
-from moodtunes.web.services import DatabaseUnavailableError, services
+from moodtunes.web.services import services
+from moodtunes.web.state import PROFILE_KEY
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +74,6 @@ bp = Blueprint("spotify", __name__)
 TOKEN_KEY = "spotify_token"
 LOGIN_KEY = "spotify_login"
 USER_KEY = "spotify_user"
-PROFILE_KEY = "profile_id"
 # What of Spotify's token answer is kept: enough for spotipy to use and refresh it.
 TOKEN_FIELDS = ("access_token", "token_type", "expires_in", "expires_at", "refresh_token",
                 "scope")
@@ -190,19 +188,6 @@ def _spotify() -> Iterator[SpotifyLibrary]:
         except SpotifyAuthError:
             _forget_sign_in()
             raise
-
-
-@contextmanager
-def _transaction() -> Iterator[Session]:
-    """The request's one database transaction: committed when the block ends, rolled back
-    when it raises, so nothing is half-written."""
-    try:
-        with services().database().begin() as db:
-            yield db
-    except SQLAlchemyError as exc:
-        log.warning("a database write failed: %s", exc)
-        raise DatabaseUnavailableError("the database could not store this; try again") \
-            from exc
 
 
 def _json_body(example: str) -> dict[str, Any]:
@@ -353,12 +338,13 @@ def import_playlist() -> Response:
         except ValueError as exc:
             raise BadRequestError(str(exc)) from None
     records = _records(tracks, PLAYLIST_SOURCE, emotion)
-    with _transaction() as db:
+    with services().transaction() as db:
         profile = ensure_profile(db, session.get(PROFILE_KEY))
         counts = import_tracks(db, records)
         ids = track_ids(db, (r.key for r in records))
         in_library = add_to_library(db, profile.id, ids.values(), "playlist")
     session[PROFILE_KEY] = profile.id
+    services().forget_taste(profile.id)
     catalog = services().reload_catalog()
     return jsonify(emotion=emotion, tracks=len(records), **counts.to_dict(),
                    library_added=in_library, catalog_tracks=len(catalog.tracks_for(emotion)))
@@ -386,7 +372,7 @@ def import_library() -> Response:
     with _spotify() as library:
         saved = _records(library.saved_tracks(limit=LIBRARY_LIMIT), SAVED_SOURCE)
         top = _records(library.top_tracks(limit=LIBRARY_LIMIT), TOP_SOURCE)
-    with _transaction() as db:
+    with services().transaction() as db:
         profile = ensure_profile(db, session.get(PROFILE_KEY))
         counts = import_tracks(db, [*saved, *top])
         ids = track_ids(db, (r.key for r in (*saved, *top)))
@@ -394,6 +380,7 @@ def import_library() -> Response:
                  for kind, records in (("saved", saved), ("top", top))}
         totals = library_counts(db, profile.id)
     session[PROFILE_KEY] = profile.id
+    services().forget_taste(profile.id)
     return jsonify(saved=len(saved), top=len(top), **counts.to_dict(), library_added=added,
                    library=totals)
 
@@ -438,7 +425,7 @@ def save_playlist() -> Response:
             raise SpotifyNotFoundError("none of these songs could be found on Spotify")
         url = library.save_playlist(
             name, chosen, description=f"Songs for a {emotion} mood, chosen by moodtunes")
-    with _transaction() as db:
+    with services().transaction() as db:
         remember_external_ids(db, "spotify", found)
     return jsonify(url=url, name=name, saved=len(chosen), not_found=not_found)
 

@@ -5,6 +5,8 @@
   const config = JSON.parse(document.getElementById('moodtunes-config').textContent);
   const ROOT = config.root || '';
   const EMOJI = config.emoji || {};
+  const AFFECT = config.affect || {};
+  const STRATEGY_HINTS = config.strategyHints || {};
   const MAX_UPLOAD_BYTES = (config.maxUploadMb || 0) * 1024 * 1024;
 
   const FRAME_INTERVAL_MS = 333; // about three frames a second
@@ -41,6 +43,11 @@
     uploadLabel: document.querySelector('label[for="upload"]'),
     serverToggle: $('server-toggle'),
     pickButtons: Array.from(document.querySelectorAll('.mood-pick')),
+    strategyButtons: Array.from(document.querySelectorAll('.strategy-pick')),
+    map: $('mood-map-figure'),
+    mapPath: $('map-path'),
+    mapSongs: $('map-songs'),
+    mapMood: $('map-mood'),
     moodEmoji: $('mood-emoji'),
     moodLabel: $('mood-label'),
     moodSource: $('mood-source'),
@@ -238,6 +245,7 @@
     }
 
     renderBars(mood ? mood.scores : null);
+    renderMoodDot(mood ? mood.scores : null);
 
     const locked = Boolean(mood && mood.locked);
     let source = mood
@@ -283,7 +291,136 @@
   function applyState(state) {
     if (!state || typeof state !== 'object') return;
     if ('mood' in state) renderMood(state.mood);
-    if (Array.isArray(state.recommendations)) renderPlaylist(state.recommendations);
+    if (state.playlist) renderStrategy(state.playlist.strategy);
+    if (Array.isArray(state.recommendations)) renderPlaylist(state.recommendations, state.playlist);
+  }
+
+  /* ---------- strategy: where the playlist takes the mood ---------- */
+
+  let currentStrategy = '';
+  let strategyBusy = false;
+
+  function renderStrategy(name) {
+    if (typeof name !== 'string' || !name) return;
+    currentStrategy = name;
+    for (const button of els.strategyButtons) {
+      button.setAttribute('aria-pressed', String(button.dataset.strategy === name));
+    }
+  }
+
+  async function chooseStrategy(name) {
+    if (strategyBusy || name === currentStrategy) return;
+    strategyBusy = true;
+    try {
+      applyState(await api('/api/mood', { method: 'POST', json: { strategy: name } }));
+      const hint = STRATEGY_HINTS[name] || 'A new playlist';
+      setStatus(`${capitalize(name)}: ${hint.charAt(0).toLowerCase()}${hint.slice(1)}.`, 'info', 'strategy');
+    } catch (err) {
+      setStatus(errorText(err), 'error', 'strategy');
+    } finally {
+      strategyBusy = false;
+    }
+  }
+
+  /* ---------- the map: the playlist's path through valence and arousal ---------- */
+
+  // The map's frame in SVG units: valence -1..1 left to right, arousal -1..1 bottom to top.
+  const MAP_CENTRE_X = 105;
+  const MAP_CENTRE_Y = 95;
+  const MAP_HALF = 85;
+
+  const clampUnit = (value) => Math.min(1, Math.max(-1, Number(value) || 0));
+  const mapX = (valence) => (MAP_CENTRE_X + clampUnit(valence) * MAP_HALF).toFixed(1);
+  const mapY = (arousal) => (MAP_CENTRE_Y - clampUnit(arousal) * MAP_HALF).toFixed(1);
+
+  // The mood's point, as the server's mood_point: the scores' weighted mean of the emotions' points.
+  function moodPoint(scores) {
+    let total = 0;
+    let valence = 0;
+    let arousal = 0;
+    for (const [emotion, point] of Object.entries(AFFECT)) {
+      const p = Number(scores[emotion]);
+      if (!Number.isFinite(p) || p <= 0 || !Array.isArray(point)) continue;
+      total += p;
+      valence += p * point[0];
+      arousal += p * point[1];
+    }
+    return total > 0 ? [valence / total, arousal / total] : null;
+  }
+
+  function renderMoodDot(scores) {
+    const point = scores ? moodPoint(scores) : null;
+    els.mapMood.toggleAttribute('hidden', !point);
+    if (!point) return;
+    els.mapMood.setAttribute('cx', mapX(point[0]));
+    els.mapMood.setAttribute('cy', mapY(point[1]));
+  }
+
+  function renderMap(playlist, tracks) {
+    const path = playlist && Array.isArray(playlist.path) ? playlist.path : [];
+    els.map.hidden = path.length === 0;
+    els.mapPath.setAttribute('points', path
+      .filter((p) => Array.isArray(p) && p.length === 2)
+      .map(([v, a]) => `${mapX(v)},${mapY(a)}`)
+      .join(' '));
+    const dots = tracks.map((track, i) => {
+      const dot = document.createElementNS(SVG_NS, 'circle');
+      dot.setAttribute('class', 'map-song');
+      dot.setAttribute('cx', mapX(track.valence));
+      dot.setAttribute('cy', mapY(track.arousal));
+      dot.setAttribute('r', '3.2');
+      const label = document.createElementNS(SVG_NS, 'title');
+      label.textContent = `${i + 1}. ${String(track.title ?? '')} – ${String(track.artist ?? '')}`;
+      dot.append(label);
+      return dot;
+    });
+    els.mapSongs.replaceChildren(...dots);
+    if (playlist && Array.isArray(playlist.mood_point) && !currentMood) {
+      els.mapMood.removeAttribute('hidden');
+      els.mapMood.setAttribute('cx', mapX(playlist.mood_point[0]));
+      els.mapMood.setAttribute('cy', mapY(playlist.mood_point[1]));
+    }
+  }
+
+  /* ---------- feedback: likes, dislikes and plays ---------- */
+
+  const likedKeys = new Set(); // songs liked on this page, so a redrawn row stays pressed
+
+  function sendFeedback(title, artist, kind) {
+    return api('/api/feedback', { method: 'POST', json: { title, artist, kind } });
+  }
+
+  async function rate(button, title, artist, name, kind) {
+    button.disabled = true;
+    try {
+      await sendFeedback(title, artist, kind);
+      if (kind === 'like') {
+        likedKeys.add(trackKey(title, artist));
+        button.setAttribute('aria-pressed', 'true');
+        setMusicStatus(`Noted: you like ${name}. Songs like it will come up more often.`);
+      } else {
+        setMusicStatus(`${name} is off your playlists.`);
+      }
+      refreshPlaylistSoon();
+    } catch (err) {
+      setMusicStatus(errorText(err), 'error');
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  function rateButton(title, artist, name, kind) {
+    const like = kind === 'like';
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = `rate rate-${kind}`;
+    button.dataset.kind = kind;
+    button.title = like ? 'I like this song' : 'Not for me: take it off my playlists';
+    button.setAttribute('aria-label', `${like ? 'I like' : 'Not for me'}: ${name}`);
+    if (like) button.setAttribute('aria-pressed', String(likedKeys.has(trackKey(title, artist))));
+    button.textContent = like ? '👍' : '👎';
+    button.addEventListener('click', () => rate(button, title, artist, name, kind));
+    return button;
   }
 
   /* ---------- playlist ---------- */
@@ -340,7 +477,16 @@
 
     const titleCell = document.createElement('td');
     titleCell.className = 'title';
-    titleCell.textContent = title;
+    const titleText = document.createElement('span');
+    titleText.className = 'title-text';
+    titleText.textContent = title;
+    titleCell.append(titleText);
+    if (track.why) {
+      const why = document.createElement('span');
+      why.className = 'why';
+      why.textContent = String(track.why);
+      titleCell.append(why);
+    }
     const albumCell = document.createElement('td');
     albumCell.className = 'album';
     albumCell.textContent = String(track.album ?? '');
@@ -353,18 +499,25 @@
     const name = artist ? `${title} by ${artist}` : title;
     const linksCell = document.createElement('td');
     linksCell.className = 'links';
-    linksCell.append(
+    const listen = document.createElement('div');
+    listen.className = 'listen-row';
+    listen.append(
       previewButton(title, artist, name),
       listenLink('Spotify', `https://open.spotify.com/search/${query}`, name),
       listenLink('YouTube Music', `https://music.youtube.com/search?q=${query}`, name),
     );
+    const ratings = document.createElement('div');
+    ratings.className = 'rate-row';
+    ratings.append(rateButton(title, artist, name, 'like'), rateButton(title, artist, name, 'dislike'));
+    linksCell.append(listen, ratings);
 
     row.append(titleCell, albumCell, artistCell, linksCell);
     return row;
   }
 
-  function renderPlaylist(tracks) {
+  function renderPlaylist(tracks, playlist) {
     if (!Array.isArray(tracks)) return;
+    if (playlist) renderMap(playlist, tracks);
     const key = JSON.stringify(tracks);
     if (key === playlistKey) return; // same list: leave the table alone, no flicker
     playlistKey = key;
@@ -377,14 +530,14 @@
     els.playlist.hidden = empty;
     els.playlistEmpty.hidden = !empty;
     els.playlistCount.textContent = empty ? '' : `${tracks.length} ${tracks.length === 1 ? 'song' : 'songs'}`;
-    const emotion = currentMood && currentMood.emotion;
+    const emotion = (playlist && playlist.emotion) || (currentMood && currentMood.emotion);
     els.playlistCaption.textContent = emotion ? `Songs for a ${emotion} mood` : 'Recommended songs';
   }
 
   let playlistRequest = null;
   let playlistAgain = false;
 
-  // One GET /t at a time; a refresh asked for meanwhile runs once after it.
+  // One GET /api/recommendations at a time; a refresh asked for meanwhile runs once after it.
   function refreshPlaylist() {
     if (playlistRequest) {
       playlistAgain = true;
@@ -394,7 +547,9 @@
       try {
         do {
           playlistAgain = false;
-          renderPlaylist(await api('/t'));
+          const playlist = await api('/api/recommendations');
+          renderStrategy(playlist && playlist.strategy);
+          renderPlaylist(playlist && playlist.recommendations, playlist);
         } while (playlistAgain);
       } finally {
         playlistRequest = null;
@@ -510,6 +665,8 @@
       if (generation !== previewGeneration) return;
       els.previewAudio.src = found.preview_url;
       await els.previewAudio.play();
+      // A play counts towards the next playlists (never the one on screen); losing one is harmless.
+      sendFeedback(title, artist, 'play').catch(() => {});
       if (generation !== previewGeneration) return;
       setMusicStatus(`Playing 30 seconds of ${name}.`, 'info',
         found.link ? { href: found.link, text: 'Listen on Deezer' } : null);
@@ -783,7 +940,7 @@
     drawOverlay();
     if (answer && 'mood' in answer) {
       renderMood(answer.mood);
-      if (answer.mood && answer.mood.changed) refreshPlaylistSoon();
+      if (answer.mood && (answer.mood.changed || answer.mood.playlist_changed)) refreshPlaylistSoon();
     }
     return faces;
   }
@@ -1059,6 +1216,9 @@
       button.addEventListener('click', () => pickMood(button.dataset.emotion));
     }
     els.lock.addEventListener('click', toggleLock);
+    for (const button of els.strategyButtons) {
+      button.addEventListener('click', () => chooseStrategy(button.dataset.strategy));
+    }
     for (const name of ['play', 'pause', 'ended']) {
       els.previewAudio.addEventListener(name, renderPreviewButtons);
     }
