@@ -657,7 +657,10 @@ def test_the_page_connects_spotify_imports_saves_and_plays_a_preview(
             first.click()  # pauses
             page.wait_for_function(
                 "document.querySelector('#preview-audio').paused", timeout=5_000)
-            assert first.get_attribute("aria-pressed") == "false"
+            # the button follows the audio element's "pause" event, which may come a moment later
+            page.wait_for_function(
+                "document.querySelector('#playlist tbody tr button.preview')"
+                ".getAttribute('aria-pressed') === 'false'", timeout=5_000)
 
             deezer.results = []  # a song Deezer lacks
             page.locator("#playlist tbody tr").nth(1).locator("button.preview").click()
