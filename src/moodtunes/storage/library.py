@@ -144,3 +144,28 @@ def remember_external_ids(session: Session, kind: str, ids: Mapping[Key, str]) -
         added += 1
     session.flush()
     return added
+
+
+def favourites(session: Session, profile_id: str) -> tuple[list[str], list[str]]:
+    """The profile's favourite artists and genres (both empty for an unknown profile)."""
+    profile = session.get(ProfileRow, profile_id)
+    if profile is None:
+        return [], []
+    return list(profile.favourite_artists), list(profile.favourite_genres)
+
+
+def set_favourites(session: Session, profile: ProfileRow, artists: Iterable[str],
+                   genres: Iterable[str]) -> None:
+    """Replaces the profile's favourites, dropping blanks and repeats (case-blind)."""
+
+    def cleaned(values: Iterable[str]) -> list[str]:
+        seen: dict[str, str] = {}
+        for value in values:
+            text = " ".join(value.split())
+            if text and text.casefold() not in seen:
+                seen[text.casefold()] = text
+        return list(seen.values())
+
+    profile.favourite_artists = cleaned(artists)
+    profile.favourite_genres = cleaned(genres)
+    session.flush()

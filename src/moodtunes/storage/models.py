@@ -130,6 +130,9 @@ class ProfileRow(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    # What the listener told us they like, as typed (matched case-blind by the taste model).
+    favourite_artists: Mapped[list[str]] = mapped_column(JSON, default=list)
+    favourite_genres: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class LibraryEntryRow(Base):

@@ -14,7 +14,7 @@ from moodtunes.errors import BadRequestError, UnsupportedMediaError
 from moodtunes.music.catalog import track_key
 from moodtunes.recommend import create_strategy
 from moodtunes.storage.feedback import UnknownTrackError, record_feedback
-from moodtunes.storage.library import Key, ensure_profile
+from moodtunes.storage.library import Key, ensure_profile, favourites, set_favourites
 from moodtunes.storage.models import FEEDBACK_KINDS, FeedbackEventRow
 from moodtunes.storage.tracks import import_tracks, imported_from_track
 from moodtunes.vision.images import decode_image
@@ -191,6 +191,52 @@ def post_feedback() -> tuple[Response, int]:
     session[state.PROFILE_KEY] = profile.id
     services().forget_taste(profile.id)
     return jsonify(recorded=recorded), 201
+
+
+MAX_FAVOURITES = 50
+
+
+def _names(body: dict[str, Any], field: str) -> list[str]:
+    values = body.get(field, [])
+    if (not isinstance(values, list) or len(values) > MAX_FAVOURITES
+            or not all(isinstance(v, str) and len(v) <= 200 for v in values)):
+        raise BadRequestError(
+            f"'{field}' must be a list of at most {MAX_FAVOURITES} names (text, 200 characters "
+            "at most)")
+    return values
+
+
+@bp.get("/api/profile")
+def get_profile() -> Response:
+    """This browser's profile: its favourite artists and genres (empty before any)."""
+    profile_id = session.get(state.PROFILE_KEY)
+    artists: list[str] = []
+    genres: list[str] = []
+    if isinstance(profile_id, str) and profile_id:
+        with services().database()() as db:
+            artists, genres = favourites(db, profile_id)
+    return jsonify(favourite_artists=artists, favourite_genres=genres)
+
+
+@bp.post("/api/profile")
+def post_profile() -> Response:
+    """Sets this browser's favourite artists and genres, which the taste model starts from."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not body.keys() & {"favourite_artists", "favourite_genres"}:
+        raise BadRequestError(
+            'send JSON such as {"favourite_artists": ["Adele"], "favourite_genres": ["soul"]}')
+    with services().transaction() as db:
+        profile = ensure_profile(db, session.get(state.PROFILE_KEY))
+        artists = (_names(body, "favourite_artists") if "favourite_artists" in body
+                   else list(profile.favourite_artists))
+        genres = (_names(body, "favourite_genres") if "favourite_genres" in body
+                  else list(profile.favourite_genres))
+        set_favourites(db, profile, artists, genres)
+        answer = {"favourite_artists": list(profile.favourite_artists),
+                  "favourite_genres": list(profile.favourite_genres)}
+    session[state.PROFILE_KEY] = profile.id
+    services().forget_taste(profile.id)
+    return jsonify(answer)
 
 
 @bp.get("/t")

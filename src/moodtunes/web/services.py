@@ -21,7 +21,7 @@ from moodtunes.music.catalog import Catalog
 from moodtunes.recommend import Index, TasteModel
 from moodtunes.storage.db import open_database
 from moodtunes.storage.feedback import feedback_events, recently_played
-from moodtunes.storage.library import Key, library_tracks
+from moodtunes.storage.library import Key, favourites, library_tracks
 from moodtunes.storage.tracks import load_catalog
 from moodtunes.vision.camera import CameraStream, parse_camera_source
 from moodtunes.vision.recognizer import EmotionRecognizer
@@ -120,11 +120,13 @@ class Services:
         with self.database()() as db:
             events = feedback_events(db, profile_id)
             library = [(t.title_key, t.artist_key) for t in library_tracks(db, profile_id)]
+            artists, genres = favourites(db, profile_id)
             # The songs played last (`RECENT_LIMIT` of them) are left out of a new playlist.
             recent = recently_played(db, profile_id, before=made)
         events = [e for e in events if e.kind in EXPLICIT_KINDS or e.timestamp < made_at]
-        found = ProfileTaste(TasteModel(profile_id=profile_id).fit(events, library=library),
-                             tuple(recent))
+        taste = TasteModel(profile_id=profile_id).fit(
+            events, library=library, favourite_artists=artists, favourite_genres=genres)
+        found = ProfileTaste(taste, tuple(recent))
         with self._taste_lock:
             if self._taste_epoch == epoch:  # else the profile changed meanwhile: refit next time
                 self._tastes[profile_id] = (made_at, found)

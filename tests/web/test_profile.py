@@ -1,0 +1,39 @@
+"""Favourite artists and genres: the taste a listener states before any feedback."""
+
+from flask.testing import FlaskClient
+
+
+def picks(client: FlaskClient) -> list[dict[str, object]]:
+    body = client.get("/api/recommendations?strategy=match").get_json()
+    return list(body["recommendations"])
+
+
+def test_favourites_start_empty_and_are_kept(client: FlaskClient) -> None:
+    assert client.get("/api/profile").get_json() == {"favourite_artists": [],
+                                                      "favourite_genres": []}
+    res = client.post("/api/profile", json={"favourite_artists": ["ABBA", " abba ", ""],
+                                            "favourite_genres": ["disco"]})
+    assert res.status_code == 200
+    assert res.get_json() == {"favourite_artists": ["ABBA"], "favourite_genres": ["disco"]}
+    client.post("/api/profile", json={"favourite_genres": ["soul", "Soul"]})
+    assert client.get("/api/profile").get_json() == {"favourite_artists": ["ABBA"],
+                                                      "favourite_genres": ["soul"]}
+
+
+def test_a_favourite_artist_comes_into_the_playlist(client: FlaskClient) -> None:
+    client.post("/api/mood", json={"emotion": "happy"})
+    before = picks(client)
+    assert not any(p["artist"] == "ABBA" for p in before)
+    client.post("/api/profile", json={"favourite_artists": ["ABBA"]})
+    after = picks(client)
+    abba = [p for p in after if p["artist"] == "ABBA"]
+    assert abba, [p["artist"] for p in after]
+    assert any("ABBA" in str(p["why"]) or "artist" in str(p["why"]) for p in abba)
+
+
+def test_bad_profiles_are_400_and_store_nothing(client: FlaskClient) -> None:
+    for body in ({}, {"favourite_artists": "ABBA"}, {"favourite_genres": [1, 2]},
+                 {"favourite_artists": ["x"] * 51}):
+        res = client.post("/api/profile", json=body)
+        assert res.status_code == 400 and res.get_json()["error"] == "bad_request"
+    assert client.get("/api/profile").get_json()["favourite_artists"] == []
