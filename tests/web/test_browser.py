@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from moodtunes.emotions import EMOTIONS
 from tests.support import write_y4m
@@ -31,15 +29,8 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
+def live_server(app: Flask, serve: Callable[[Flask], str]) -> str:
+    return serve(app)
 
 
 def _launch(p, extra: list[str]):  # type: ignore[no-untyped-def]

@@ -7,9 +7,8 @@ from __future__ import annotations
 import io
 import math
 import struct
-import threading
 import wave
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
 from moodtunes.config import Settings
@@ -417,15 +415,8 @@ def wav_clip() -> bytes:
 
 
 @pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
+def live_server(app: Flask, serve: Callable[[Flask], str]) -> str:
+    return serve(app)
 
 
 @pytest.mark.browser

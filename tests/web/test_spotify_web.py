@@ -4,8 +4,6 @@ accounts service and for Deezer (tests/music), on a real SQLite database."""
 from __future__ import annotations
 
 import re
-import socket
-import threading
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,7 +14,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
-from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.test import TestResponse
 
 from moodtunes.config import Settings
@@ -40,34 +37,6 @@ from tests.music.test_spotify import (
 
 PORT = 5123
 Json = dict[str, Any]
-
-
-@pytest.fixture
-def serve() -> Iterator[Callable[[Flask], str]]:
-    """Starts a Flask app on a free local port and gives its base URL; stopped after the test."""
-    running: list[tuple[BaseWSGIServer, threading.Thread]] = []
-
-    def start(app: Flask) -> str:
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                  daemon=True)
-        thread.start()
-        running.append((server, thread))
-        return f"http://127.0.0.1:{server.server_port}"
-
-    yield start
-    for server, thread in running:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-
-
-@pytest.fixture
-def closed_port_url() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture
