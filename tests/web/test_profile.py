@@ -1,5 +1,10 @@
 """Favourite artists and genres: the taste a listener states before any feedback."""
 
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 
@@ -37,3 +42,36 @@ def test_bad_profiles_are_400_and_store_nothing(client: FlaskClient) -> None:
         res = client.post("/api/profile", json=body)
         assert res.status_code == 400 and res.get_json()["error"] == "bad_request"
     assert client.get("/api/profile").get_json()["favourite_artists"] == []
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(),
+                    reason="needs Debian's chromium at /usr/bin/chromium (make browser)")
+def test_the_page_saves_a_taste_and_the_playlist_follows(
+    app: Flask, serve: Callable[[Flask], str]
+) -> None:
+    playwright_api = pytest.importorskip("playwright.sync_api",
+                                         reason="Python Playwright is absent")
+    url = serve(app)
+    errors: list[str] = []
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                    args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(url)
+            page.locator(".strategy-pick[data-strategy='match']").click()
+            page.locator(".mood-pick[data-emotion='happy']").click()
+            page.wait_for_selector("#playlist tbody tr td.title", timeout=10_000)
+            page.click("#taste summary")
+            page.fill("#taste-artists", "ABBA, ")
+            page.fill("#taste-genres", "disco")
+            page.click("#taste-form button[type=submit]")
+            page.wait_for_function(
+                "[...document.querySelectorAll('#playlist td.artist')]"
+                ".some(td => td.textContent === 'ABBA')", timeout=10_000)
+            assert page.input_value("#taste-artists") == "ABBA"
+        finally:
+            browser.close()
+    assert errors == []

@@ -28,6 +28,10 @@
 
   const $ = (id) => document.getElementById(id);
   const els = {
+    taste: document.getElementById('taste'),
+    tasteForm: document.getElementById('taste-form'),
+    tasteArtists: document.getElementById('taste-artists'),
+    tasteGenres: document.getElementById('taste-genres'),
     stage: $('stage'),
     video: $('video'),
     photo: $('photo'),
@@ -563,6 +567,41 @@
   }
 
   const playlistLoop = new Loop('playlist', PLAYLIST_POLL_MS, () => refreshPlaylist());
+
+  /* ---------- the listener's stated taste: favourite artists and genres ---------- */
+
+  function splitNames(text) {
+    return text.split(',').map((name) => name.trim()).filter((name) => name);
+  }
+
+  async function loadTaste() {
+    try {
+      const taste = await api('/api/profile');
+      els.tasteArtists.value = (taste.favourite_artists || []).join(', ');
+      els.tasteGenres.value = (taste.favourite_genres || []).join(', ');
+    } catch (err) {
+      // Only a convenience: the form stays empty and still works.
+    }
+  }
+
+  async function saveTaste(event) {
+    event.preventDefault();
+    try {
+      const taste = await api('/api/profile', {
+        method: 'POST',
+        json: {
+          favourite_artists: splitNames(els.tasteArtists.value),
+          favourite_genres: splitNames(els.tasteGenres.value),
+        },
+      });
+      els.tasteArtists.value = taste.favourite_artists.join(', ');
+      els.tasteGenres.value = taste.favourite_genres.join(', ');
+      setMusicStatus('Saved your taste; the playlist now leans towards it.');
+      refreshPlaylistSoon();
+    } catch (err) {
+      setMusicStatus(errorText(err), 'error');
+    }
+  }
 
   /* ---------- the line under the playlist: previews and Spotify ---------- */
 
@@ -1205,6 +1244,8 @@
   /* ---------- wiring ---------- */
 
   function bind() {
+    els.tasteForm.addEventListener('submit', saveTaste);
+    els.taste.addEventListener('toggle', () => { if (els.taste.open) loadTaste(); });
     els.start.addEventListener('click', () => { startCamera(); });
     els.stop.addEventListener('click', () => stopCamera());
     els.upload.addEventListener('change', () => {
