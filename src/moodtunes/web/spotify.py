@@ -37,8 +37,8 @@ from spotipy.exceptions import SpotifyException, SpotifyOauthError
 from moodtunes.emotions import AFFECT, EMOTIONS, parse_emotion
 from moodtunes.errors import BadRequestError, CatalogError, MoodtunesError
 from moodtunes.music.catalog import emotion_from_file_name, track_key
-from moodtunes.music.deezer import DeezerClient
 from moodtunes.music.importers import EXTERNAL_ID_PATTERNS, ImportedTrack
+from moodtunes.music.previews import DeezerClient
 from moodtunes.music.spotify import (
     SpotifyAuthError,
     SpotifyLibrary,

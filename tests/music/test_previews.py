@@ -15,7 +15,7 @@ import requests
 from flask import Flask, Response, request
 
 from moodtunes.errors import MoodtunesError
-from moodtunes.music.deezer import (
+from moodtunes.music.previews import (
     DeezerClient,
     DeezerError,
     DeezerRateLimitError,
