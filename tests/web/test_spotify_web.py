@@ -24,7 +24,7 @@ from moodtunes.storage.models import TrackRow
 from moodtunes.vision.recognizer import EmotionRecognizer
 from moodtunes.web import create_app
 from moodtunes.web.services import Services
-from tests.music.test_deezer import FakeDeezer, entry
+from tests.music.test_previews import FakeDeezer, entry
 from tests.music.test_spotify import (
     TOKEN,
     FakeAccounts,
