@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import math
+import struct
+import wave
 from pathlib import Path
 
 import cv2
@@ -59,3 +63,16 @@ def write_avi(path: Path, frames: list[npt.NDArray[np.uint8]], fps: int = 10) ->
         writer.write(frame)
     writer.release()
     return path
+
+
+def wav_clip() -> bytes:
+    """One second of a quiet tone, as a WAV file Chromium plays without extra codecs."""
+    frames = b"".join(struct.pack("<h", int(800 * math.sin(i / 8000 * 440 * 2 * math.pi)))
+                      for i in range(8000))
+    with io.BytesIO() as buffer:
+        with wave.open(buffer, "wb") as clip:
+            clip.setnchannels(1)
+            clip.setsampwidth(2)
+            clip.setframerate(8000)
+            clip.writeframes(frames)
+        return buffer.getvalue()

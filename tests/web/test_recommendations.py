@@ -5,9 +5,6 @@ a real browser. The app is the real one, on a real SQLite database in the test's
 from __future__ import annotations
 
 import io
-import math
-import struct
-import wave
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,7 +26,7 @@ from moodtunes.vision.recognizer import EmotionRecognizer
 from moodtunes.vision.smoothing import Mood, update_mood
 from moodtunes.web import create_app, state
 from moodtunes.web.services import Services
-from tests.support import jpeg
+from tests.support import jpeg, wav_clip
 
 Json = dict[str, Any]
 STRATEGY_NAMES = "match, uplift, calm, energize"
@@ -399,19 +396,6 @@ def test_a_tampered_playlist_cookie_starts_afresh(client: FlaskClient) -> None:
 
 
 # --- the page, in a real browser ----------------------------------------------------------------
-
-
-def wav_clip() -> bytes:
-    """A second of a quiet tone, as a WAV file Chromium plays without extra codecs."""
-    frames = b"".join(struct.pack("<h", int(800 * math.sin(i / 8000 * 440 * 2 * math.pi)))
-                      for i in range(8000))
-    with io.BytesIO() as buffer:
-        with wave.open(buffer, "wb") as clip:
-            clip.setnchannels(1)
-            clip.setsampwidth(2)
-            clip.setframerate(8000)
-            clip.writeframes(frames)
-        return buffer.getvalue()
 
 
 @pytest.fixture

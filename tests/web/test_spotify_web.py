@@ -34,6 +34,7 @@ from tests.music.test_spotify import (
     sid,
     track_obj,
 )
+from tests.support import wav_clip
 
 PORT = 5123
 Json = dict[str, Any]
@@ -539,24 +540,6 @@ def test_deezer_offline_is_unavailable(
 
 
 # --- the page, in a real browser ----------------------------------------------------------------
-
-
-def wav_clip() -> bytes:
-    """One second of a quiet tone, as a WAV file Chromium plays without extra codecs."""
-    import io
-    import math
-    import struct
-    import wave
-
-    frames = b"".join(struct.pack("<h", int(800 * math.sin(i / 8000 * 440 * 2 * math.pi)))
-                      for i in range(8000))
-    with io.BytesIO() as buffer:
-        with wave.open(buffer, "wb") as clip:
-            clip.setnchannels(1)
-            clip.setsampwidth(2)
-            clip.setframerate(8000)
-            clip.writeframes(frames)
-        return buffer.getvalue()
 
 
 @pytest.mark.browser

@@ -49,7 +49,6 @@ from moodtunes.web.services import DatabaseUnavailableError, ProfileTaste, servi
 
 log = logging.getLogger(__name__)
 
-SOURCES = ("browser", "upload", "manual", "server")
 # Keys of the session cookie.
 PROFILE_KEY = "profile_id"
 STRATEGY_KEY = "strategy"
