@@ -25,7 +25,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
         seed=args.seed, augment=not args.no_augment, train_data=args.train_data,
         val_data=args.val_data, train_usage=args.train_usage, val_usage=args.val_usage,
         limit=args.limit, threads=args.threads, device=args.device,
-        out_dir=args.out,
+        out_dir=args.out, pct_start=args.pct_start, ema_decay=args.ema,
+        init_from=args.init_from, label_smoothing=args.label_smoothing,
     )
     for path in (config.train_data, config.val_data):
         if not Path(path).exists():
@@ -34,7 +35,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
             return 2
     ship_to = PACKAGE_MODEL if args.ship else None
     try:
-        run_training(config, resume=not args.fresh, ship_to=ship_to, progress=not args.quiet)
+        run_training(config, resume=not args.fresh, ship_to=ship_to, progress=not args.quiet,
+                     quantize=not args.no_quantize)
     except (ValueError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -389,6 +391,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--lr", type=float, default=3e-3, help="peak learning rate (one-cycle)")
+    p.add_argument("--pct-start", type=float, default=0.2,
+                   help="share of the one-cycle schedule spent warming up")
+    p.add_argument("--label-smoothing", type=float, default=0.1)
+    p.add_argument("--ema", type=float, default=0.0, metavar="DECAY",
+                   help="keep an exponential moving average of the weights (e.g. 0.998) and "
+                   "select/export it; 0 turns it off")
+    p.add_argument("--init-from", metavar="CHECKPOINT",
+                   help="start from this checkpoint's weights with a new schedule (warm restart)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-augment", action="store_true")
     p.add_argument("--train-data", default="../shared/data/fer2013/train.npz")
@@ -404,6 +414,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ship", action="store_true",
                    help=f"copy the exported model to {PACKAGE_MODEL}")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--no-quantize", action="store_true",
+                   help="ship the float model even when its int8 copy is as accurate")
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("serve", help="run the web app")

@@ -53,6 +53,57 @@ def test_tiny_run_exports_a_model_the_app_can_load(tmp_path: Path) -> None:
     np.testing.assert_allclose(probs.sum(1), 1, atol=1e-5)
     history = (Path(config.out_dir) / "history.json").read_text()
     assert '"epoch": 2' in history
+    # the float export is kept beside the shipped file; int8 ships only when it is as accurate
+    run = Path(config.out_dir)
+    assert (run / "model.fp32.onnx").exists() and (run / "model.int8.onnx").exists()
+    shipped = (run / "model.onnx").read_bytes()
+    if "moodtunes.quantization" in classifier.metadata:
+        assert shipped == (run / "model.int8.onnx").read_bytes()
+        drop = (float(classifier.metadata["moodtunes.float_validation_accuracy"])
+                - classifier.validation_accuracy)  # type: ignore[operator]
+        assert drop <= 0.005 + 1e-9
+    else:
+        assert shipped == (run / "model.fp32.onnx").read_bytes()
+
+
+def test_without_quantization_the_float_model_ships(tmp_path: Path) -> None:
+    config = _tiny(tmp_path, epochs=1)
+    onnx_path = run_training(config, progress=False, quantize=False)
+    assert onnx_path.read_bytes() == (Path(config.out_dir) / "model.fp32.onnx").read_bytes()
+    assert not (Path(config.out_dir) / "model.int8.onnx").exists()
+    assert "moodtunes.quantization" not in EmotionClassifier(onnx_path).metadata
+
+
+def test_warm_restart_with_weight_averaging_carries_the_history(tmp_path: Path) -> None:
+    import torch
+
+    from moodtunes.training.train import train
+
+    first = train(_tiny(tmp_path / "a", epochs=2), progress=False)
+    config = _tiny(tmp_path / "b", epochs=1, init_from=str(first), ema_decay=0.9, seed=1)
+    best = torch.load(train(config, progress=False), weights_only=False)
+    history = best["history"]
+    # the first run's two epochs, then this one, numbered on, with the raw weights' accuracy
+    assert [r["epoch"] for r in history] == [1, 2, 3]
+    assert history[0]["raw_val_acc"] is None
+    assert 0 <= history[2]["raw_val_acc"] <= 1
+    # the averaged weights are the ones kept: they differ from the raw ones in last.ckpt
+    last = torch.load(Path(config.out_dir) / "last.ckpt", weights_only=False)
+    weight = "features.0.weight"
+    assert not torch.equal(best["model"][weight], last["model"][weight])
+    assert torch.equal(best["model"][weight], last["ema"][f"module.{weight}"])
+    # resuming the finished run trains nothing and keeps the history
+    assert torch.load(train(config, progress=False), weights_only=False)["history"] == history
+
+
+def test_warm_restart_refuses_another_architecture(tmp_path: Path) -> None:
+    from moodtunes.training.train import train
+
+    first = train(_tiny(tmp_path / "a", epochs=1), progress=False)
+    with pytest.raises(ValueError, match="vgg_tiny network, not paper_cnn"):
+        train(_tiny(tmp_path / "b", arch="paper_cnn", init_from=str(first)), progress=False)
+    with pytest.raises(ValueError, match="no checkpoint"):
+        train(_tiny(tmp_path / "c", init_from=str(tmp_path / "none.ckpt")), progress=False)
 
 
 def test_same_seed_same_weights_and_resume_continues(tmp_path: Path) -> None:

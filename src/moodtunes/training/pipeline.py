@@ -1,4 +1,4 @@
-"""`moodtunes train`: train, pick the best epoch, export it to ONNX and check the export."""
+"""`moodtunes train`: train, pick the best epoch, export it to ONNX, check it, quantize it."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from moodtunes.training.export import export_onnx
+from moodtunes.training.quantize import ACCURACY_TOLERANCE, CALIBRATION_FACES, quantize_model
 from moodtunes.training.train import (
     TrainConfig,
     load_checkpoint,
@@ -21,8 +23,12 @@ from moodtunes.training.train import (
 
 
 def run_training(config: TrainConfig, resume: bool = True, ship_to: Path | None = None,
-                 progress: bool = True) -> Path:
-    """Train, export `model.onnx` into the run folder, optionally copy it to `ship_to`."""
+                 progress: bool = True, quantize: bool = True) -> Path:
+    """Train, export and check, then write `model.onnx` into the run folder.
+
+    `model.onnx` is the int8 model when quantizing costs at most ACCURACY_TOLERANCE of
+    validation accuracy, else the float one (`model.fp32.onnx`). It is copied to `ship_to`.
+    """
     started = time.perf_counter()
     best = train(config, resume=resume, progress=progress)
     net, state = load_checkpoint(best)
@@ -41,10 +47,27 @@ def run_training(config: TrainConfig, resume: bool = True, ship_to: Path | None 
         "train_seconds": f"{sum(r['seconds'] for r in history):.0f}",
         "config": json.dumps(asdict(config)),
     }
-    onnx_path = Path(config.out_dir) / "model.onnx"
-    gap = export_onnx(net, onnx_path, metadata, parity_faces=val.images[:64])
-    print(f"exported {onnx_path} (validation accuracy {val_acc:.4f}, "
-          f"ONNX/PyTorch max gap {gap:.1e}) in {time.perf_counter() - started:.0f}s")
+    out = Path(config.out_dir)
+    float_path, onnx_path = out / "model.fp32.onnx", out / "model.onnx"
+    gap = export_onnx(net, float_path, metadata, parity_faces=val.images[:64])
+    print(f"exported {float_path} (validation accuracy {val_acc:.4f}, "
+          f"ONNX/PyTorch max gap {gap:.1e})")
+    chosen = float_path
+    if quantize:
+        train_set = read_faces(config.train_data, config.train_usage)
+        pick = np.random.default_rng(config.seed).permutation(len(train_set))
+        result = quantize_model(float_path, out / "model.int8.onnx",
+                                train_set.images[pick[:CALIBRATION_FACES]],
+                                val.images, val.labels)
+        verdict = "kept" if result.acceptable else (
+            f"not kept: it loses more than {ACCURACY_TOLERANCE:.1%}")
+        print(f"int8 model: validation accuracy {result.int8_accuracy:.4f} "
+              f"(float {result.float_accuracy:.4f}), same top emotion on "
+              f"{result.agreement:.1%} of faces; {verdict}")
+        if result.acceptable:
+            chosen = result.path
+    shutil.copyfile(chosen, onnx_path)
+    print(f"wrote {onnx_path} in {time.perf_counter() - started:.0f}s")
     if ship_to is not None:
         ship_to.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(onnx_path, ship_to)

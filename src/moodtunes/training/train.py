@@ -14,6 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
 from moodtunes.training.data import FaceSet, load_faces
@@ -31,6 +32,15 @@ class TrainConfig:
     lr: float = 3e-3
     weight_decay: float = 0.01
     label_smoothing: float = 0.1
+    # Share of the one-cycle schedule spent warming up to `lr`.
+    pct_start: float = 0.2
+    # Exponential moving average of the weights, updated every step (0 turns it off). When on,
+    # the averaged network is the one validated, selected and exported.
+    ema_decay: float = 0.0
+    # Start from the weights of this checkpoint (a warm restart: a new one-cycle schedule and a
+    # fresh optimizer) instead of from random weights. Its training history is carried over, so
+    # the run's curves and training time cover the whole recipe.
+    init_from: str | None = None
     seed: int = 0
     augment: bool = True
     train_data: str = "../shared/data/fer2013/train.npz"
@@ -54,6 +64,8 @@ class EpochRecord:
     val_acc: float
     lr: float
     seconds: float
+    # Validation accuracy of the raw weights when the EMA weights are the ones validated.
+    raw_val_acc: float | None = None
 
 
 def seed_everything(seed: int) -> None:
@@ -143,7 +155,12 @@ def train(config: TrainConfig, resume: bool = True, progress: bool = True) -> Pa
     train_labels = torch.from_numpy(train_set.labels).to(device)
 
     model = create_model(config.arch).to(device)
+    prior: list[dict[str, Any]] = []
+    if config.init_from:
+        prior = _load_initial_weights(model, config, device)
     model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+    ema = (AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay),
+                         use_buffers=True) if config.ema_decay > 0 else None)
     try:
         optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr,
                                       weight_decay=config.weight_decay, fused=True)
@@ -153,10 +170,10 @@ def train(config: TrainConfig, resume: bool = True, progress: bool = True) -> Pa
     steps_per_epoch = math.ceil(len(train_set) / config.batch_size)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(
         optimizer, max_lr=config.lr, epochs=config.epochs, steps_per_epoch=steps_per_epoch,
-        pct_start=0.2,
+        pct_start=config.pct_start,
     )
     generator = torch.Generator().manual_seed(config.seed)
-    history: list[dict[str, float]] = []
+    history: list[dict[str, Any]] = list(prior)
     best_acc, start_epoch = -1.0, 0
 
     last_path, best_path = out / "last.ckpt", out / "best.ckpt"
@@ -168,6 +185,8 @@ def train(config: TrainConfig, resume: bool = True, progress: bool = True) -> Pa
                 "pass --fresh to start over or use another --out folder"
             )
         model.load_state_dict(state["model"])
+        if ema is not None:
+            ema.load_state_dict(state["ema"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         generator.set_state(state["generator"])
@@ -200,33 +219,59 @@ def train(config: TrainConfig, resume: bool = True, progress: bool = True) -> Pa
             nn.utils.clip_grad_norm_(model.parameters(), 5.0)
             optimizer.step()
             scheduler.step()
+            if ema is not None:
+                ema.update_parameters(model)
             seen += len(idx)
             loss_sum += loss.item() * len(idx)
             correct += int((logits.argmax(1) == y).sum())
             bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}")
         bar.close()
 
-        probs = predict_probs(model, val_set.images, device)
+        raw_val_acc = None
+        if ema is not None:
+            raw = predict_probs(model, val_set.images, device)
+            raw_val_acc = float((raw.argmax(1) == val_set.labels).mean())
+        selected = ema.module if ema is not None else model
+        probs = predict_probs(selected, val_set.images, device)
         val_acc = float((probs.argmax(1) == val_set.labels).mean())
         picked = probs[np.arange(len(val_set)), val_set.labels]
         val_loss = float(-np.log(np.clip(picked, 1e-7, 1)).mean())
-        record = EpochRecord(epoch + 1, loss_sum / seen, correct / seen, val_loss, val_acc,
-                             float(scheduler.get_last_lr()[0]), time.perf_counter() - started)
+        record = EpochRecord(len(prior) + epoch + 1, loss_sum / seen, correct / seen, val_loss,
+                             val_acc, float(scheduler.get_last_lr()[0]),
+                             time.perf_counter() - started, raw_val_acc)
         history.append(asdict(record))
         improved = val_acc > best_acc
         if improved:
             best_acc = val_acc
-            _checkpoint(best_path, model=model.state_dict(), config=asdict(config),
+            _checkpoint(best_path, model=selected.state_dict(), config=asdict(config),
                         epoch=epoch + 1, val_acc=val_acc, history=history)
         _checkpoint(last_path, model=model.state_dict(), optimizer=optimizer.state_dict(),
                     scheduler=scheduler.state_dict(), generator=generator.get_state(),
                     torch_rng=torch.get_rng_state(), config=asdict(config), epoch=epoch + 1,
-                    best_acc=best_acc, history=history)
+                    best_acc=best_acc, history=history,
+                    **({"ema": ema.state_dict()} if ema is not None else {}))
         (out / "history.json").write_text(json.dumps(history, indent=2))
+        raw_note = f" (raw weights {raw_val_acc:.4f})" if raw_val_acc is not None else ""
         print(f"epoch {epoch + 1:3d}/{config.epochs}  train loss {record.train_loss:.3f} "
-              f"acc {record.train_acc:.4f}  val loss {val_loss:.3f} acc {val_acc:.4f}"
+              f"acc {record.train_acc:.4f}  val loss {val_loss:.3f} acc {val_acc:.4f}{raw_note}"
               f"{'  *best*' if improved else ''}  {record.seconds:.0f}s", flush=True)
     return best_path
+
+
+def _load_initial_weights(model: nn.Module, config: TrainConfig,
+                          device: torch.device) -> list[dict[str, Any]]:
+    """Load `config.init_from` into `model`; returns that run's history, to be carried over."""
+    path = Path(config.init_from or "")
+    if not path.exists():
+        raise ValueError(f"--init-from: no checkpoint at {path}")
+    state = torch.load(path, map_location=device, weights_only=False)
+    if state["config"]["arch"] != config.arch:
+        raise ValueError(f"--init-from: {path} holds a {state['config']['arch']} network, "
+                         f"not {config.arch}")
+    model.load_state_dict(state["model"])
+    history: list[dict[str, Any]] = state.get("history", [])
+    print(f"starting from {path} (epoch {state['epoch']}, {len(history)} epochs of history)")
+    return history
 
 
 def load_checkpoint(path: str | Path, device: str = "cpu") -> tuple[nn.Module, dict[str, Any]]:
