@@ -27,6 +27,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         limit=args.limit, threads=args.threads, device=args.device,
         out_dir=args.out, pct_start=args.pct_start, ema_decay=args.ema,
         init_from=args.init_from, label_smoothing=args.label_smoothing,
+        optimizer=args.optimizer, schedule=args.schedule, weight_decay=args.weight_decay,
     )
     for path in (config.train_data, config.val_data):
         if not Path(path).exists():
@@ -391,6 +392,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--lr", type=float, default=3e-3, help="peak learning rate (one-cycle)")
+    p.add_argument("--optimizer", choices=("adamw", "adam"), default="adamw")
+    p.add_argument("--schedule", choices=("onecycle", "constant"), default="onecycle",
+                   help="one-cycle (warm-up then cosine decay) or a constant learning rate")
+    p.add_argument("--weight-decay", type=float, default=0.01)
     p.add_argument("--pct-start", type=float, default=0.2,
                    help="share of the one-cycle schedule spent warming up")
     p.add_argument("--label-smoothing", type=float, default=0.1)

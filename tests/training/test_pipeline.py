@@ -129,3 +129,16 @@ def test_train_command_reports_missing_data(tmp_path: Path,
                  str(tmp_path / "run")])
     assert code == 2
     assert "none.npz" in capsys.readouterr().err
+
+
+def test_the_papers_schedule_keeps_its_learning_rate(tmp_path: Path) -> None:
+    import torch
+
+    from moodtunes.training.train import train
+
+    config = _tiny(tmp_path, optimizer="adam", schedule="constant", lr=1e-4, weight_decay=0.0,
+                   label_smoothing=0.0, augment=False)
+    history = torch.load(train(config, progress=False), weights_only=False)["history"]
+    assert [r["lr"] for r in history] == [1e-4, 1e-4]
+    with pytest.raises(ValueError, match="unknown optimizer 'sgd'; choose one of: adamw, adam"):
+        train(_tiny(tmp_path / "x", optimizer="sgd"), progress=False)

@@ -68,7 +68,7 @@ class _Faces(CalibrationDataReader):
 
 @contextmanager
 def _quiet_root_logger() -> Iterator[None]:
-    """The quantizer logs (and prints) known, harmless notes (e.g. about 1-D weights) on the root logger."""
+    """The quantizer logs known, harmless notes (about 1-D weights) on the root logger."""
     root = logging.getLogger()
     level = root.level
     root.setLevel(logging.ERROR)
@@ -102,6 +102,7 @@ def quantize_model(float_path: str | Path, out_path: str | Path,
                    val_labels: npt.NDArray[np.integer]) -> QuantizationResult:
     """Write an int8 copy of `float_path` (with its metadata) and measure what it costs."""
     float_path, out_path = Path(float_path), Path(out_path)
+    # It also prints its calibration steps; the pipeline reports the outcome instead.
     with (tempfile.TemporaryDirectory(dir=out_path.parent) as tmp, _quiet_root_logger(),
           redirect_stdout(io.StringIO())):
         prepared = Path(tmp) / "prepared.onnx"
