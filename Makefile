@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint browser clean
+.PHONY: run test lint browser clean model baseline
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,23 @@ test: $(VENV)/.installed-test browser
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest -q
+
+# The shipped model's full recipe (docs/MODEL.md), about 2.5 hours on 2 CPU cores: 20 epochs of
+# one-cycle training, then a warm restart of 18 epochs with weight averaging; the result is
+# exported, parity-checked, quantized and copied into the package. Both stages resume when
+# interrupted: run it again.
+RUNS ?= runs
+model: $(VENV)/.installed-test
+	$(BIN)/moodtunes train --arch vgg_small --epochs 20 --out $(RUNS)/vgg_small-e20 --quiet
+	$(BIN)/moodtunes train --arch vgg_small --init-from $(RUNS)/vgg_small-e20/last.ckpt \
+	  --epochs 18 --lr 1.5e-3 --pct-start 0.15 --ema 0.998 --seed 1 \
+	  --out $(RUNS)/vgg_small-r18 --quiet --ship
+
+# The paper's CNN with the paper's own schedule: Adam at a fixed 1e-4, batch 64, no augmentation.
+baseline: $(VENV)/.installed-test
+	$(BIN)/moodtunes train --arch paper_cnn --epochs 50 --batch-size 64 --optimizer adam \
+	  --schedule constant --lr 1e-4 --weight-decay 0 --label-smoothing 0 --no-augment \
+	  --out $(RUNS)/paper_cnn-paper --quiet
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -188,7 +188,8 @@ def train(config: TrainConfig, resume: bool = True, progress: bool = True) -> Pa
     last_path, best_path = out / "last.ckpt", out / "best.ckpt"
     if resume and last_path.exists():
         state = torch.load(last_path, map_location=device, weights_only=False)
-        if state["config"] != asdict(config):
+        # settings added since the checkpoint was written count as their defaults
+        if {**asdict(TrainConfig()), **state["config"]} != asdict(config):
             raise ValueError(
                 f"{last_path} was written by a different configuration; "
                 "pass --fresh to start over or use another --out folder"

@@ -1,0 +1,140 @@
+"""What each of the recipe's measurable decisions is worth, for one finished training run.
+
+    .venv/bin/python benchmarks/model_decisions.py RUN_DIR [--val PUBLICTEST_NPZ]
+        [--repeat 200] [--json]
+
+For RUN_DIR (a `moodtunes train` output folder) it measures on the validation split:
+- test-time augmentation: the selected network alone against averaged with its mirror image;
+- weight averaging (EMA): accuracy of the averaged weights against the raw ones, at the selected
+  epoch and at the best epoch of each, from the run's history;
+- the warm restart: the best epoch before it (the history carried over) against after it;
+- int8 quantization: accuracy, agreement with the float model and time per face (batch 1, one
+  thread, both mirror passes, median of --repeat) of `model.fp32.onnx` against `model.int8.onnx`.
+Needs the training extra (torch). docs/MODEL.md keeps the latest results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnxruntime as ort
+import torch
+import torch.nn.functional as F
+
+from moodtunes.training.train import load_checkpoint, to_input
+from moodtunes.vision.preprocess import FER2013_MEAN, FER2013_STD
+
+DEFAULT_VAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "fer2013" / "publictest.npz"
+
+
+def tta_accuracy(run: Path, images: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    net, _ = load_checkpoint(run / "best.ckpt")
+    single, mirrored = [], []
+    with torch.no_grad():
+        for start in range(0, len(images), 256):
+            x = to_input(torch.from_numpy(images[start:start + 256]))
+            p = F.softmax(net(x), 1)
+            single.append(p)
+            mirrored.append((p + F.softmax(net(torch.flip(x, dims=[3])), 1)) / 2)
+    return {
+        "single_pass": float((torch.cat(single).argmax(1).numpy() == labels).mean()),
+        "with_mirror": float((torch.cat(mirrored).argmax(1).numpy() == labels).mean()),
+    }
+
+
+def history_figures(run: Path) -> dict[str, Any]:
+    history = json.loads((run / "history.json").read_text())
+    carried = [r for r in history if r.get("raw_val_acc") is None]
+    averaged = [r for r in history if r.get("raw_val_acc") is not None]
+    out: dict[str, Any] = {"epochs": len(history),
+                           "train_seconds": round(sum(r["seconds"] for r in history))}
+    if averaged and carried:
+        out["before_restart_best"] = max(r["val_acc"] for r in carried)
+        out["before_restart_seconds"] = round(sum(r["seconds"] for r in carried))
+    if averaged:
+        best = max(averaged, key=lambda r: r["val_acc"])
+        out["ema_best"] = best["val_acc"]
+        out["ema_best_epoch"] = best["epoch"]
+        out["raw_at_that_epoch"] = best["raw_val_acc"]
+        out["raw_best"] = max(r["raw_val_acc"] for r in averaged)
+    return out
+
+
+def onnx_figures(path: Path, images: np.ndarray, repeat: int) -> tuple[np.ndarray, float]:
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = options.inter_op_num_threads = 1
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    x = ((images.astype(np.float32) / 255 - FER2013_MEAN) / FER2013_STD)[:, None]
+    x = x.astype(np.float32)
+    probs = np.concatenate([session.run(None, {"faces": x[i:i + 256]})[0]
+                            for i in range(0, len(x), 256)])
+    one = x[:1]
+    for _ in range(20):
+        session.run(None, {"faces": one})
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        session.run(None, {"faces": one})
+        samples.append((time.perf_counter() - started) * 1000)
+    return probs, statistics.median(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("run", type=Path)
+    parser.add_argument("--val", type=Path, default=DEFAULT_VAL)
+    parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    with np.load(args.val) as data:
+        images, labels = data["images"], data["labels"]
+
+    result: dict[str, Any] = {
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+        "run": str(args.run), "faces": len(labels),
+        "tta": tta_accuracy(args.run, images, labels),
+        "history": history_figures(args.run),
+    }
+    float_path, int8_path = args.run / "model.fp32.onnx", args.run / "model.int8.onnx"
+    if float_path.exists() and int8_path.exists():
+        p32, ms32 = onnx_figures(float_path, images, args.repeat)
+        p8, ms8 = onnx_figures(int8_path, images, args.repeat)
+        result["quantization"] = {
+            "float_accuracy": float((p32.argmax(1) == labels).mean()),
+            "int8_accuracy": float((p8.argmax(1) == labels).mean()),
+            "agreement": float((p32.argmax(1) == p8.argmax(1)).mean()),
+            "float_ms_per_face": round(ms32, 2), "int8_ms_per_face": round(ms8, 2),
+        }
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    print(f"machine: {result['machine']}; run {args.run}; {len(labels)} validation faces")
+    tta = result["tta"]
+    print(f"mirror TTA: {tta['single_pass']:.2%} alone -> {tta['with_mirror']:.2%} averaged")
+    h = result["history"]
+    if "before_restart_best" in h:
+        print(f"warm restart: best {h['before_restart_best']:.2%} before "
+              f"({h['before_restart_seconds']} s) -> {h['ema_best']:.2%} after "
+              f"({h['train_seconds']} s in all, {h['epochs']} epochs)")
+    if "ema_best" in h:
+        print(f"weight averaging: {h['ema_best']:.2%} averaged at epoch {h['ema_best_epoch']} "
+              f"vs {h['raw_at_that_epoch']:.2%} raw (raw best {h['raw_best']:.2%})")
+    if "quantization" in result:
+        q = result["quantization"]
+        print(f"int8: {q['float_accuracy']:.2%} float -> {q['int8_accuracy']:.2%} int8, "
+              f"same top emotion on {q['agreement']:.1%}; {q['float_ms_per_face']} ms -> "
+              f"{q['int8_ms_per_face']} ms per face")
+
+
+if __name__ == "__main__":
+    main()
