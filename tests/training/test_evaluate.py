@@ -73,9 +73,11 @@ def test_report_folder(tmp_path: Path, publictest: dict[str, np.ndarray],
     data = tmp_path / "some.npz"
     np.savez(data, images=publictest["images"][:100], labels=publictest["labels"][:100])
     history = tmp_path / "history.json"
+    # two epochs, then a warm restart with weight averaging (raw weights' accuracy beside it)
     history.write_text(json.dumps([
-        {"epoch": e, "train_loss": 1.5 / e, "val_loss": 1.4 / e, "train_acc": 0.3 * e,
-         "val_acc": 0.3 * e} for e in (1, 2)]))
+        {"epoch": e, "train_loss": 1.5 / e, "val_loss": 1.4 / e, "train_acc": 0.2 * e,
+         "val_acc": 0.2 * e, "stage": 1 + (e > 2), "raw_val_acc": 0.19 * e if e > 2 else None}
+        for e in (1, 2, 3)]))
     report = tmp_path / "report"
     assert main(["evaluate", str(data), "--report", str(report),
                  "--history", str(history)]) == 0

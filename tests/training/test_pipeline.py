@@ -85,6 +85,7 @@ def test_warm_restart_with_weight_averaging_carries_the_history(tmp_path: Path) 
     history = best["history"]
     # the first run's two epochs, then this one, numbered on, with the raw weights' accuracy
     assert [r["epoch"] for r in history] == [1, 2, 3]
+    assert [r["stage"] for r in history] == [1, 1, 2]
     assert history[0]["raw_val_acc"] is None
     assert 0 <= history[2]["raw_val_acc"] <= 1
     # the averaged weights are the ones kept: they differ from the raw ones in last.ckpt

@@ -100,6 +100,19 @@ def write_report(result: Evaluation, out_dir: str | Path,
         left.legend()
         right.plot(epochs, [r["train_acc"] for r in history], label="train (augmented)")
         right.plot(epochs, [r["val_acc"] for r in history], label="validation")
+        raw = [(r["epoch"], r["raw_val_acc"]) for r in history
+               if r.get("raw_val_acc") is not None]
+        if raw:
+            right.plot(*zip(*raw, strict=True), ":", label="validation, raw weights (not EMA)")
+        for before, after in zip(history, history[1:], strict=False):
+            # histories written before `stage` existed show a restart where averaging begins
+            if (after.get("stage", 1) != before.get("stage", 1)
+                    or (before.get("raw_val_acc") is None) != (after.get("raw_val_acc") is None)):
+                for ax in (left, right):
+                    ax.axvline(before["epoch"] + 0.5, color="grey", linestyle="--", lw=0.8)
+                right.annotate("warm restart", (before["epoch"] + 0.5, 0.02),
+                               xycoords=("data", "axes fraction"), rotation=90, fontsize=8,
+                               color="grey", ha="right")
         right.set_xlabel("epoch")
         right.set_ylabel("accuracy")
         right.legend()

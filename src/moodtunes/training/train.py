@@ -72,6 +72,8 @@ class EpochRecord:
     seconds: float
     # Validation accuracy of the raw weights when the EMA weights are the ones validated.
     raw_val_acc: float | None = None
+    # 1 for a run from random weights; one more than its starting run's for a warm restart.
+    stage: int = 1
 
 
 def seed_everything(seed: int) -> None:
@@ -248,7 +250,8 @@ def train(config: TrainConfig, resume: bool = True, progress: bool = True) -> Pa
         val_loss = float(-np.log(np.clip(picked, 1e-7, 1)).mean())
         record = EpochRecord(len(prior) + epoch + 1, loss_sum / seen, correct / seen, val_loss,
                              val_acc, float(scheduler.get_last_lr()[0]),
-                             time.perf_counter() - started, raw_val_acc)
+                             time.perf_counter() - started, raw_val_acc,
+                             stage=1 + max((r.get("stage", 1) for r in prior), default=0))
         history.append(asdict(record))
         improved = val_acc > best_acc
         if improved:
