@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 
 from moodtunes.training.train import load_checkpoint, to_input
-from moodtunes.vision.preprocess import FER2013_MEAN, FER2013_STD
+from moodtunes.vision.preprocess import normalize_faces
 
 DEFAULT_VAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "fer2013" / "publictest.npz"
 
@@ -72,8 +72,7 @@ def onnx_figures(path: Path, images: np.ndarray, repeat: int) -> tuple[np.ndarra
     options = ort.SessionOptions()
     options.intra_op_num_threads = options.inter_op_num_threads = 1
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    x = ((images.astype(np.float32) / 255 - FER2013_MEAN) / FER2013_STD)[:, None]
-    x = x.astype(np.float32)
+    x = normalize_faces(images)
     probs = np.concatenate([session.run(None, {"faces": x[i:i + 256]})[0]
                             for i in range(0, len(x), 256)])
     one = x[:1]

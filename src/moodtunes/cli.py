@@ -44,6 +44,27 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    try:
+        from moodtunes.training.pipeline import package_model
+    except ImportError as exc:
+        print(f"moodtunes export needs the training extra ({exc}); "
+              "install it with: pip install 'moodtunes[train]'", file=sys.stderr)
+        return 2
+    missing = [str(path) for path in args.checkpoints if not path.is_file()]
+    if missing:
+        print(f"error: checkpoint not found: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    try:
+        package_model(args.checkpoints, args.out, mirror=not args.no_mirror,
+                      quantize=not args.no_quantize,
+                      ship_to=PACKAGE_MODEL if args.ship else None)
+    except (ValueError, RuntimeError, OSError, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from moodtunes.config import load_settings
     from moodtunes.errors import MoodtunesError
@@ -422,6 +443,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-quantize", action="store_true",
                    help="ship the float model even when its int8 copy is as accurate")
     p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("export", help="package checkpoints (one, or several averaged as an "
+                       "ensemble) as a checked, quantized ONNX model")
+    p.add_argument("checkpoints", nargs="+", type=Path, metavar="CHECKPOINT",
+                   help="best.ckpt or last.ckpt of `moodtunes train` runs")
+    p.add_argument("--out", type=Path, required=True,
+                   help="folder for model.onnx, model.fp32.onnx and model.int8.onnx")
+    p.add_argument("--no-mirror", action="store_true",
+                   help="no mirror-image test-time augmentation (half the time per face)")
+    p.add_argument("--no-quantize", action="store_true", help="ship the float model")
+    p.add_argument("--ship", action="store_true",
+                   help=f"copy the exported model to {PACKAGE_MODEL}")
+    p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser("serve", help="run the web app")
     p.add_argument("--host", default="127.0.0.1")

@@ -143,3 +143,35 @@ def test_the_papers_schedule_keeps_its_learning_rate(tmp_path: Path) -> None:
     assert [r["lr"] for r in history] == [1e-4, 1e-4]
     with pytest.raises(ValueError, match="unknown optimizer 'sgd'; choose one of: adamw, adam"):
         train(_tiny(tmp_path / "x", optimizer="sgd"), progress=False)
+
+
+def test_export_averages_several_checkpoints(tmp_path: Path) -> None:
+    from moodtunes.training.train import train
+
+    a = train(_tiny(tmp_path / "a", epochs=1), progress=False)
+    b = train(_tiny(tmp_path / "b", epochs=1, seed=1), progress=False)
+    out = tmp_path / "ensemble"
+    assert main(["export", str(a), str(b), "--out", str(out), "--no-mirror",
+                 "--no-quantize"]) == 0
+    classifier = EmotionClassifier(out / "model.onnx")
+    meta = classifier.metadata
+    assert meta["moodtunes.members"] == "2" and meta["moodtunes.tta"] == "none"
+    assert meta["moodtunes.architecture"] == "vgg_tiny+vgg_tiny"
+    np.testing.assert_allclose(classifier.predict(np.zeros((2, 48, 48), np.uint8)).sum(1), 1,
+                               atol=1e-5)
+
+
+def test_export_refuses_missing_checkpoints(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["export", str(tmp_path / "none.ckpt"), "--out", str(tmp_path)]) == 2
+    assert "none.ckpt" in capsys.readouterr().err
+
+
+def test_shared_epochs_count_once_in_the_training_time() -> None:
+    from moodtunes.training.pipeline import _train_seconds
+
+    first = [{"epoch": 1, "seconds": 10.0}, {"epoch": 2, "seconds": 10.0}]
+    restart = [*first, {"epoch": 3, "seconds": 5.0}]
+    other = [{"epoch": 1, "seconds": 7.0}]
+    assert _train_seconds([first, restart]) == 25.0  # a snapshot of the same run
+    assert _train_seconds([restart, other]) == 32.0  # two separate runs

@@ -34,11 +34,15 @@ def test_rejects_float_faces(classifier: EmotionClassifier) -> None:
         classifier.predict(np.zeros((1, 48, 48), np.float32))
 
 
-def test_shipped_model_reads_real_faces(classifier: EmotionClassifier,
-                                        publictest: dict[str, np.ndarray]) -> None:
-    images, labels = publictest["images"][:1000], publictest["labels"][:1000]
+def test_shipped_model_beats_the_paper_on_publictest(classifier: EmotionClassifier,
+                                                     publictest: dict[str, np.ndarray]) -> None:
+    """The paper claims 70.16%; the shipped model must do better on all 3,589 faces."""
+    images, labels = publictest["images"], publictest["labels"]
+    assert len(labels) == 3589
     accuracy = float((classifier.predict(images).argmax(1) == labels).mean())
-    assert accuracy >= 0.60, f"shipped model reads only {accuracy:.1%} of 1000 PublicTest faces"
+    assert accuracy >= 0.70, f"shipped model reads only {accuracy:.2%} of PublicTest"
+    # the accuracy the model carries in its metadata is the one measured here
+    assert classifier.validation_accuracy == pytest.approx(accuracy, abs=5e-5)
 
 
 def test_missing_and_broken_model_files(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,32 +21,48 @@ from moodtunes.vision.preprocess import (
     FER2013_MEAN,
     FER2013_STD,
     PREPROCESSING_VERSION,
+    normalize_faces,
 )
 
 PARITY_TOLERANCE = 1e-4
 
 
 class ProbabilityHead(nn.Module):
-    """Wraps a logit network: softmax probabilities averaged over the face and its mirror."""
+    """Wraps logit networks: softmax probabilities averaged over the networks and, with
+    `mirror`, over the face and its mirror image (test-time augmentation)."""
 
-    def __init__(self, net: nn.Module) -> None:
+    def __init__(self, nets: nn.Module | Sequence[nn.Module], mirror: bool = True) -> None:
         super().__init__()
-        self.net = net
+        self.nets = nn.ModuleList([nets] if isinstance(nets, nn.Module) else list(nets))
+        self.mirror = mirror
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        p = F.softmax(self.net(x), 1) + F.softmax(self.net(torch.flip(x, dims=[3])), 1)
-        return p * 0.5
+        views = [x, torch.flip(x, dims=[3])] if self.mirror else [x]
+        probs = [F.softmax(net(view), 1) for net in self.nets for view in views]
+        return torch.stack(probs).mean(0)
 
 
-def export_onnx(net: nn.Module, path: str | Path, metadata: dict[str, Any],
-                parity_faces: np.ndarray | None = None) -> float:
-    """Write `net` to `path` as ONNX and return the worst probability gap to PyTorch.
+@torch.no_grad()
+def head_probabilities(head: ProbabilityHead, faces: np.ndarray,
+                       batch_size: int = 256) -> np.ndarray:
+    """What the exported graph computes, in PyTorch, for uint8 faces."""
+    head.eval()
+    out = [head(torch.from_numpy(normalize_faces(faces[i:i + batch_size]))).numpy()
+           for i in range(0, len(faces), batch_size)]
+    return np.concatenate(out) if out else np.zeros((0, 7), np.float32)
+
+
+def export_onnx(nets: nn.Module | Sequence[nn.Module], path: str | Path,
+                metadata: dict[str, Any], parity_faces: np.ndarray | None = None,
+                mirror: bool = True) -> float:
+    """Write `nets` (averaged) to `path` as ONNX; return the worst probability gap to PyTorch.
 
     Raises RuntimeError when the gap exceeds PARITY_TOLERANCE (and removes the file).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    head = ProbabilityHead(net.cpu().eval()).eval()
+    members = [nets] if isinstance(nets, nn.Module) else list(nets)
+    head = ProbabilityHead([net.cpu().eval() for net in members], mirror=mirror).eval()
     dummy = torch.zeros(2, 1, FACE_SIZE, FACE_SIZE)
     # The TorchScript exporter writes one self-contained file from plain torch; the dynamo one
     # needs onnxscript and may split weights into a side file. Its deprecation notices (the
@@ -65,7 +82,8 @@ def export_onnx(net: nn.Module, path: str | Path, metadata: dict[str, Any],
         "moodtunes.std": repr(FER2013_STD),
         "moodtunes.preprocessing_version": PREPROCESSING_VERSION,
         "moodtunes.output": "probabilities",
-        "moodtunes.tta": "hflip",
+        "moodtunes.tta": "hflip" if mirror else "none",
+        "moodtunes.members": str(len(members)),
     }
     props.update({f"moodtunes.{k}": v if isinstance(v, str) else json.dumps(v)
                   for k, v in metadata.items()})
@@ -79,10 +97,8 @@ def export_onnx(net: nn.Module, path: str | Path, metadata: dict[str, Any],
     if parity_faces is None:
         rng = np.random.default_rng(0)
         parity_faces = rng.integers(0, 256, (16, FACE_SIZE, FACE_SIZE), dtype=np.uint8)
-    x = ((parity_faces.astype(np.float32) / 255 - FER2013_MEAN) / FER2013_STD)[:, None]
-    x = x.astype(np.float32)
-    with torch.no_grad():
-        expected = head(torch.from_numpy(x)).numpy()
+    x = normalize_faces(parity_faces)
+    expected = head_probabilities(head, parity_faces)
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     got = session.run(None, {"faces": x})[0]
     gap = float(np.abs(got - expected).max())

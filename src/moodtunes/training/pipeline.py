@@ -1,4 +1,4 @@
-"""`moodtunes train`: train, pick the best epoch, export it to ONNX, check it, quantize it."""
+"""`moodtunes train` and `moodtunes export`: checkpoints to a checked, quantized ONNX model."""
 
 from __future__ import annotations
 
@@ -7,57 +7,76 @@ import shutil
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-import torch
 
-from moodtunes.training.export import export_onnx
+from moodtunes.training.data import FaceSet
+from moodtunes.training.export import ProbabilityHead, export_onnx, head_probabilities
 from moodtunes.training.quantize import ACCURACY_TOLERANCE, CALIBRATION_FACES, quantize_model
-from moodtunes.training.train import (
-    TrainConfig,
-    load_checkpoint,
-    predict_probs,
-    read_faces,
-    train,
-)
+from moodtunes.training.train import TrainConfig, load_checkpoint, read_faces, train
 
 
 def run_training(config: TrainConfig, resume: bool = True, ship_to: Path | None = None,
                  progress: bool = True, quantize: bool = True) -> Path:
-    """Train, export and check, then write `model.onnx` into the run folder.
-
-    `model.onnx` is the int8 model when quantizing costs at most ACCURACY_TOLERANCE of
-    validation accuracy, else the float one (`model.fp32.onnx`). It is copied to `ship_to`.
-    """
+    """Train, then package the best checkpoint as `model.onnx` in the run folder."""
     started = time.perf_counter()
     best = train(config, resume=resume, progress=progress)
-    net, state = load_checkpoint(best)
-    val = read_faces(config.val_data, config.val_usage)
-    probs = predict_probs(net, val.images, device=torch.device("cpu"))
+    path = package_model([best], Path(config.out_dir), quantize=quantize, ship_to=ship_to)
+    print(f"done in {time.perf_counter() - started:.0f}s")
+    return path
+
+
+def _train_seconds(histories: list[list[dict[str, Any]]]) -> float:
+    """Training time of all members, counting once an epoch that several members share (a
+    warm restart carries its starting run's history; snapshot members share that run)."""
+    kept: list[list[dict[str, Any]]] = []
+    for history in sorted(histories, key=len, reverse=True):
+        if not any(other[:len(history)] == history for other in kept):
+            kept.append(history)
+    return sum(r["seconds"] for history in kept for r in history)
+
+
+def package_model(checkpoints: list[Path], out: Path, mirror: bool = True,
+                  quantize: bool = True, ship_to: Path | None = None) -> Path:
+    """Export the averaged checkpoints, check parity, quantize, and write `out/model.onnx`.
+
+    `model.onnx` is the int8 model when quantizing costs at most ACCURACY_TOLERANCE of
+    validation accuracy, else the float one (`model.fp32.onnx`); it is copied to `ship_to`.
+    Validation and calibration data are those of the first checkpoint's configuration.
+    """
+    loaded = [load_checkpoint(path) for path in checkpoints]
+    nets = [net for net, _ in loaded]
+    configs = [TrainConfig(**{**asdict(TrainConfig()), **state["config"]})
+               for _, state in loaded]
+    first = configs[0]
+    val: FaceSet = read_faces(first.val_data, first.val_usage)
+    probs = head_probabilities(ProbabilityHead(nets, mirror=mirror), val.images)
     val_acc = float((probs.argmax(1) == val.labels).mean())
-    history = state["history"]
+    single = len(loaded) == 1
     metadata = {
-        "architecture": config.arch,
-        "training_data": f"{Path(config.train_data).name} {config.train_usage}"
-        + (f" (first {config.limit})" if config.limit else ""),
-        "validation_data": f"{Path(config.val_data).name} {config.val_usage}",
+        "architecture": "+".join(c.arch for c in configs),
+        "training_data": f"{Path(first.train_data).name} {first.train_usage}"
+        + (f" (first {first.limit})" if first.limit else ""),
+        "validation_data": f"{Path(first.val_data).name} {first.val_usage}",
         "validation_accuracy": f"{val_acc:.4f}",
-        "best_epoch": str(state["epoch"]),
-        "epochs": str(config.epochs),
-        "train_seconds": f"{sum(r['seconds'] for r in history):.0f}",
-        "config": json.dumps(asdict(config)),
+        "best_epoch": ",".join(str(state["epoch"]) for _, state in loaded),
+        "epochs": ",".join(str(c.epochs) for c in configs),
+        "train_seconds": f"{_train_seconds([state['history'] for _, state in loaded]):.0f}",
+        "config": json.dumps(asdict(first) if single else [asdict(c) for c in configs]),
     }
-    out = Path(config.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
     float_path, onnx_path = out / "model.fp32.onnx", out / "model.onnx"
-    gap = export_onnx(net, float_path, metadata, parity_faces=val.images[:64])
+    gap = export_onnx(nets, float_path, metadata, parity_faces=val.images[:64], mirror=mirror)
     print(f"exported {float_path} (validation accuracy {val_acc:.4f}, "
           f"ONNX/PyTorch max gap {gap:.1e})")
     chosen = float_path
+    int8_path = out / "model.int8.onnx"
+    int8_path.unlink(missing_ok=True)  # never leave an int8 file from an earlier export
     if quantize:
-        train_set = read_faces(config.train_data, config.train_usage)
-        pick = np.random.default_rng(config.seed).permutation(len(train_set))
-        result = quantize_model(float_path, out / "model.int8.onnx",
-                                train_set.images[pick[:CALIBRATION_FACES]],
+        train_set = read_faces(first.train_data, first.train_usage)
+        pick = np.random.default_rng(first.seed).permutation(len(train_set))
+        result = quantize_model(float_path, int8_path, train_set.images[pick[:CALIBRATION_FACES]],
                                 val.images, val.labels)
         verdict = "kept" if result.acceptable else (
             f"not kept: it loses more than {ACCURACY_TOLERANCE:.1%}")
@@ -67,7 +86,7 @@ def run_training(config: TrainConfig, resume: bool = True, ship_to: Path | None 
         if result.acceptable:
             chosen = result.path
     shutil.copyfile(chosen, onnx_path)
-    print(f"wrote {onnx_path} in {time.perf_counter() - started:.0f}s")
+    print(f"wrote {onnx_path}")
     if ship_to is not None:
         ship_to.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(onnx_path, ship_to)

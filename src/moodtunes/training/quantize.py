@@ -31,7 +31,7 @@ from onnxruntime.quantization import (
 )
 from onnxruntime.quantization.shape_inference import quant_pre_process
 
-from moodtunes.vision.preprocess import FER2013_MEAN, FER2013_STD
+from moodtunes.vision.preprocess import normalize_faces
 
 # The largest loss of validation accuracy (a fraction) for which the int8 model is shipped.
 ACCURACY_TOLERANCE = 0.005
@@ -52,14 +52,9 @@ class QuantizationResult:
         return self.float_accuracy - self.int8_accuracy <= ACCURACY_TOLERANCE + 1e-9
 
 
-def _normalise(faces: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
-    x = (faces.astype(np.float32) / 255 - FER2013_MEAN) / FER2013_STD
-    return x[:, None].astype(np.float32)
-
-
 class _Faces(CalibrationDataReader):
     def __init__(self, faces: npt.NDArray[np.uint8], batch: int = 64) -> None:
-        self._batches = iter([{"faces": _normalise(faces[i:i + batch])}
+        self._batches = iter([{"faces": normalize_faces(faces[i:i + batch])}
                               for i in range(0, len(faces), batch)])
 
     def get_next(self) -> dict[str, npt.NDArray[np.float32]] | None:
@@ -92,7 +87,7 @@ def _first_convolutions(model: onnx.ModelProto) -> list[str]:
 def predict(path: str | Path, faces: npt.NDArray[np.uint8],
             batch: int = 256) -> npt.NDArray[np.float32]:
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    out = [session.run(None, {"faces": _normalise(faces[i:i + batch])})[0]
+    out = [session.run(None, {"faces": normalize_faces(faces[i:i + batch])})[0]
            for i in range(0, len(faces), batch)]
     return np.concatenate(out).astype(np.float32)
 
