@@ -28,6 +28,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         out_dir=args.out, pct_start=args.pct_start, ema_decay=args.ema,
         init_from=args.init_from, label_smoothing=args.label_smoothing,
         optimizer=args.optimizer, schedule=args.schedule, weight_decay=args.weight_decay,
+        erase=args.erase,
     )
     for path in (config.train_data, config.val_data):
         if not Path(path).exists():
@@ -427,6 +428,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="start from this checkpoint's weights with a new schedule (warm restart)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-augment", action="store_true")
+    p.add_argument("--erase", type=float, default=0.0, metavar="P",
+                   help="random erasing: blank a rectangle in this share of faces (e.g. 0.5)")
     p.add_argument("--train-data", default="../shared/data/fer2013/train.npz")
     p.add_argument("--val-data", default="../shared/data/fer2013/publictest.npz")
     p.add_argument("--train-usage", default="Training",

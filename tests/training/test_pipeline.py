@@ -79,7 +79,7 @@ def test_warm_restart_with_weight_averaging_carries_the_history(tmp_path: Path) 
 
     from moodtunes.training.train import train
 
-    first = train(_tiny(tmp_path / "a", epochs=2), progress=False)
+    first = train(_tiny(tmp_path / "a", epochs=2, erase=0.5), progress=False)
     config = _tiny(tmp_path / "b", epochs=1, init_from=str(first), ema_decay=0.9, seed=1)
     best = torch.load(train(config, progress=False), weights_only=False)
     history = best["history"]
@@ -175,3 +175,25 @@ def test_shared_epochs_count_once_in_the_training_time() -> None:
     other = [{"epoch": 1, "seconds": 7.0}]
     assert _train_seconds([first, restart]) == 25.0  # a snapshot of the same run
     assert _train_seconds([restart, other]) == 32.0  # two separate runs
+
+
+def test_random_erasing_blanks_one_rectangle_in_the_chosen_share() -> None:
+    import torch
+
+    from moodtunes.training.train import random_erase
+
+    x = torch.ones(2000, 1, 48, 48)
+    out = random_erase(x, torch.Generator().manual_seed(0), 0.5)
+    blanked = (out == 0).flatten(1)
+    touched = blanked.any(1)
+    assert 0.45 < touched.float().mean() < 0.55
+    share = blanked[touched].float().mean(1)
+    assert share.min() > 0.005 and share.max() <= 0.25  # 2-20% of the face, whole pixels
+    for face in (out[touched] == 0)[:50, 0]:  # one solid rectangle each
+        rows, cols = face.any(1).nonzero(), face.any(0).nonzero()
+        height = int(rows.max() - rows.min() + 1)
+        width = int(cols.max() - cols.min() + 1)
+        assert int(face.sum()) == height * width
+    assert torch.equal(random_erase(x, torch.Generator().manual_seed(0), 0.0), x)
+    again = random_erase(x, torch.Generator().manual_seed(0), 0.5)
+    assert torch.equal(again, out)  # seeded
