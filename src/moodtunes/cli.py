@@ -12,14 +12,18 @@ from pathlib import Path
 PACKAGE_MODEL = Path(__file__).parent / "models" / "emotion.onnx"
 
 
+def _no_training_extra(command: str, exc: ImportError) -> int:
+    print(f"moodtunes {command} needs the training extra ({exc}); "
+          "install it with: pip install 'moodtunes[train]'", file=sys.stderr)
+    return 2
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
     try:
         from moodtunes.training.pipeline import run_training
         from moodtunes.training.train import TrainConfig
     except ImportError as exc:
-        print(f"moodtunes train needs the training extra ({exc}); "
-              "install it with: pip install 'moodtunes[train]'", file=sys.stderr)
-        return 2
+        return _no_training_extra("train", exc)
     config = TrainConfig(
         arch=args.arch, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
         seed=args.seed, augment=not args.no_augment, train_data=args.train_data,
@@ -49,9 +53,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     try:
         from moodtunes.training.pipeline import package_model
     except ImportError as exc:
-        print(f"moodtunes export needs the training extra ({exc}); "
-              "install it with: pip install 'moodtunes[train]'", file=sys.stderr)
-        return 2
+        return _no_training_extra("export", exc)
     missing = [str(path) for path in args.checkpoints if not path.is_file()]
     if missing:
         print(f"error: checkpoint not found: {', '.join(missing)}", file=sys.stderr)
