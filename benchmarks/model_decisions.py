@@ -27,9 +27,10 @@ from typing import Any
 import numpy as np
 import onnxruntime as ort
 import torch
-import torch.nn.functional as F
 
-from moodtunes.training.train import load_checkpoint, to_input
+from moodtunes.training.export import ProbabilityHead, head_probabilities
+from moodtunes.training.quantize import predict
+from moodtunes.training.train import load_checkpoint
 from moodtunes.vision.preprocess import normalize_faces
 
 DEFAULT_VAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "fer2013" / "publictest.npz"
@@ -37,17 +38,11 @@ DEFAULT_VAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "fer2013
 
 def tta_accuracy(run: Path, images: np.ndarray, labels: np.ndarray) -> dict[str, float]:
     net, _ = load_checkpoint(run / "best.ckpt")
-    single, mirrored = [], []
-    with torch.no_grad():
-        for start in range(0, len(images), 256):
-            x = to_input(torch.from_numpy(images[start:start + 256]))
-            p = F.softmax(net(x), 1)
-            single.append(p)
-            mirrored.append((p + F.softmax(net(torch.flip(x, dims=[3])), 1)) / 2)
-    return {
-        "single_pass": float((torch.cat(single).argmax(1).numpy() == labels).mean()),
-        "with_mirror": float((torch.cat(mirrored).argmax(1).numpy() == labels).mean()),
-    }
+    accuracy = {}
+    for name, mirror in (("single_pass", False), ("with_mirror", True)):
+        probs = head_probabilities(ProbabilityHead(net, mirror=mirror), images)
+        accuracy[name] = float((probs.argmax(1) == labels).mean())
+    return accuracy
 
 
 def history_figures(run: Path) -> dict[str, Any]:
@@ -68,22 +63,20 @@ def history_figures(run: Path) -> dict[str, Any]:
     return out
 
 
-def onnx_figures(path: Path, images: np.ndarray, repeat: int) -> tuple[np.ndarray, float]:
+def ms_per_face(path: Path, face: np.ndarray, repeat: int) -> float:
+    """Median time of one face (batch 1) on one thread."""
     options = ort.SessionOptions()
     options.intra_op_num_threads = options.inter_op_num_threads = 1
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    x = normalize_faces(images)
-    probs = np.concatenate([session.run(None, {"faces": x[i:i + 256]})[0]
-                            for i in range(0, len(x), 256)])
-    one = x[:1]
+    x = normalize_faces(face)
     for _ in range(20):
-        session.run(None, {"faces": one})
+        session.run(None, {"faces": x})
     samples = []
     for _ in range(repeat):
         started = time.perf_counter()
-        session.run(None, {"faces": one})
+        session.run(None, {"faces": x})
         samples.append((time.perf_counter() - started) * 1000)
-    return probs, statistics.median(samples)
+    return statistics.median(samples)
 
 
 def main() -> None:
@@ -106,8 +99,9 @@ def main() -> None:
     }
     float_path, int8_path = args.run / "model.fp32.onnx", args.run / "model.int8.onnx"
     if float_path.exists() and int8_path.exists():
-        p32, ms32 = onnx_figures(float_path, images, args.repeat)
-        p8, ms8 = onnx_figures(int8_path, images, args.repeat)
+        p32, p8 = predict(float_path, images), predict(int8_path, images)
+        ms32 = ms_per_face(float_path, images[:1], args.repeat)
+        ms8 = ms_per_face(int8_path, images[:1], args.repeat)
         result["quantization"] = {
             "float_accuracy": float((p32.argmax(1) == labels).mean()),
             "int8_accuracy": float((p8.argmax(1) == labels).mean()),

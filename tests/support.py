@@ -6,7 +6,9 @@ import io
 import math
 import struct
 import wave
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -19,6 +21,28 @@ FER_DIR = SHARED_DATA / "fer2013"
 FRAME_W, FRAME_H = 640, 480
 FACE_SIDE = 192
 FACE_AT = ((FRAME_W - FACE_SIDE) // 2, (FRAME_H - FACE_SIDE) // 2)
+
+# Debian's chromium for the real-browser tests (`make browser`; never `playwright install`).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(),
+                       reason="needs Debian's chromium at /usr/bin/chromium (make browser)"),
+]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+
+
+def needs_chromium(test: Callable[..., None]) -> Callable[..., None]:
+    """Marks a real-browser test: `browser`, skipped where Debian's chromium is absent."""
+    for mark in CHROMIUM_MARKS:
+        test = mark(test)
+    return test
+
+
+def launch_chromium(playwright: Any, *extra: str) -> Any:
+    """Headless Debian chromium from a Playwright handle, with these extra switches."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                      args=[*CHROMIUM_ARGS, *extra])
 
 
 def require_shared(path: Path) -> Path:
@@ -76,3 +100,25 @@ def wav_clip() -> bytes:
             clip.setframerate(8000)
             clip.writeframes(frames)
         return buffer.getvalue()
+
+
+def migrate(engine: Any, target: str, down: bool = False) -> None:
+    """Alembic upgrade (or downgrade) of `engine`'s database to revision `target`."""
+    from alembic import command
+    from alembic.config import Config
+
+    from moodtunes.storage.db import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, target)
+
+
+def revision(engine: Any) -> str | None:
+    """The Alembic revision `engine`'s database is at."""
+    from alembic.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

@@ -2,12 +2,9 @@
 repository functions the taste model is fed from."""
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.exc import IntegrityError
@@ -17,8 +14,6 @@ from moodtunes.music.catalog import track_key
 from moodtunes.music.importers import ImportedTrack
 from moodtunes.recommend import EVENT_KINDS, FeedbackEvent, TasteModel
 from moodtunes.storage.db import (
-    MIGRATIONS,
-    create_db_engine,
     head_revision,
     session_factory,
     upgrade,
@@ -38,6 +33,7 @@ from moodtunes.storage.models import (
     TrackRow,
 )
 from moodtunes.storage.tracks import import_tracks
+from tests.support import migrate, revision
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -49,34 +45,10 @@ def record(title: str, artist: str = "Band") -> ImportedTrack:
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    return create_db_engine(f"sqlite:///{tmp_path / 'feedback.db'}")
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    upgrade(engine)
-    return session_factory(engine)
-
-
-@pytest.fixture
 def profile(sessions: sessionmaker[Session]) -> str:
     with sessions.begin() as s:
         import_tracks(s, [record(t) for t in ("One", "Two", "Three", "Four")])
         return ensure_profile(s, None).id
-
-
-def alembic_at(engine: Engine, target: str, down: bool = False) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, target)
-
-
-def revision(engine: Engine) -> str | None:
-    with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
 
 
 def test_the_kinds_are_the_taste_models() -> None:
@@ -94,7 +66,7 @@ def test_0003_matches_the_models_and_indexes_by_profile_and_time(engine: Engine)
 
 
 def test_a_database_at_0002_with_a_library_is_upgraded_and_back(engine: Engine) -> None:
-    alembic_at(engine, "0002")
+    migrate(engine, "0002")
     assert "feedback_events" not in inspect(engine).get_table_names()
     with session_factory(engine).begin() as s:
         import_tracks(s, [record("Old Song")])
@@ -114,7 +86,7 @@ def test_a_database_at_0002_with_a_library_is_upgraded_and_back(engine: Engine) 
         assert feedback_events(s, me) == [
             FeedbackEvent(me, ("old song", "band"), "like", 1.0, T0.timestamp())]
 
-    alembic_at(engine, "0002", down=True)
+    migrate(engine, "0002", down=True)
     assert "feedback_events" not in inspect(engine).get_table_names()
     with engine.connect() as connection:  # the profile and its library are untouched
         assert connection.execute(text("SELECT profile_id FROM library_entries")).scalars(

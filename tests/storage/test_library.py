@@ -1,12 +1,9 @@
 """Profiles, their libraries and remembered ids, on a real SQLite file migrated by Alembic."""
 
 import uuid
-from pathlib import Path
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.exc import IntegrityError
@@ -15,8 +12,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from moodtunes.music.catalog import track_key
 from moodtunes.music.importers import ImportedTrack
 from moodtunes.storage.db import (
-    MIGRATIONS,
-    create_db_engine,
     head_revision,
     session_factory,
     upgrade,
@@ -32,6 +27,7 @@ from moodtunes.storage.library import (
 )
 from moodtunes.storage.models import Base, LibraryEntryRow, ProfileRow, TrackRow
 from moodtunes.storage.tracks import import_tracks
+from tests.support import migrate, revision
 
 
 def record(title: str, artist: str = "Band", **kw: object) -> ImportedTrack:
@@ -40,28 +36,6 @@ def record(title: str, artist: str = "Band", **kw: object) -> ImportedTrack:
                                    source="spotify_saved")
     base.update(kw)
     return ImportedTrack(title=title, artist=artist, **base)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    return create_db_engine(f"sqlite:///{tmp_path / 'library.db'}")
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    upgrade(engine)
-    return session_factory(engine)
-
-
-def alembic_config(engine: Engine) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    return config
-
-
-def revision(engine: Engine) -> str | None:
-    with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
 
 
 def test_a_fresh_database_gets_the_tables_the_models_describe(engine: Engine) -> None:
@@ -74,10 +48,7 @@ def test_a_fresh_database_gets_the_tables_the_models_describe(engine: Engine) ->
 
 
 def test_a_database_at_0001_is_upgraded_and_keeps_its_tracks(engine: Engine) -> None:
-    config = alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0001")
+    migrate(engine, "0001")
     assert revision(engine) == "0001"
     assert "profiles" not in inspect(engine).get_table_names()
     with session_factory(engine).begin() as s:
@@ -91,9 +62,7 @@ def test_a_database_at_0001_is_upgraded_and_keeps_its_tracks(engine: Engine) -> 
         (track_id,) = track_ids(s, [track_key("Old Song", "Band")]).values()
         assert add_to_library(s, profile.id, [track_id], "saved") == 1
 
-    with engine.begin() as connection:  # and back down again
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0001")
+    migrate(engine, "0001", down=True)  # and back down again
     assert "library_entries" not in inspect(engine).get_table_names()
     with engine.connect() as connection:
         assert connection.execute(text("SELECT title FROM tracks")).scalars().all() == [

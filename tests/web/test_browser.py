@@ -10,21 +10,15 @@ import pytest
 from flask import Flask
 
 from moodtunes.emotions import EMOTIONS
-from tests.support import write_y4m
+from tests.support import CHROMIUM_MARKS, launch_chromium, write_y4m
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="Python Playwright is absent")
-CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = CHROMIUM_MARKS
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="needs Debian's chromium at /usr/bin/chromium (make browser)"),
-]
-
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-    "--no-first-run", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+CAMERA_ARGS = [
+    "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
 ]
 
 
@@ -34,8 +28,7 @@ def live_server(app: Flask, serve: Callable[[Flask], str]) -> str:
 
 
 def _launch(p, extra: list[str]):  # type: ignore[no-untyped-def]
-    return p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                             args=CHROMIUM_ARGS + extra)
+    return launch_chromium(p, *CAMERA_ARGS, *extra)
 
 
 def test_camera_page_shows_an_emotion_and_a_playlist(

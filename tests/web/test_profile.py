@@ -1,11 +1,12 @@
 """Favourite artists and genres: the taste a listener states before any feedback."""
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+
+from tests.support import launch_chromium, needs_chromium
 
 
 def picks(client: FlaskClient) -> list[dict[str, object]]:
@@ -44,9 +45,7 @@ def test_bad_profiles_are_400_and_store_nothing(client: FlaskClient) -> None:
     assert client.get("/api/profile").get_json()["favourite_artists"] == []
 
 
-@pytest.mark.browser
-@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(),
-                    reason="needs Debian's chromium at /usr/bin/chromium (make browser)")
+@needs_chromium
 def test_the_page_saves_a_taste_and_the_playlist_follows(
     app: Flask, serve: Callable[[Flask], str]
 ) -> None:
@@ -55,8 +54,7 @@ def test_the_page_saves_a_taste_and_the_playlist_follows(
     url = serve(app)
     errors: list[str] = []
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                    args=["--no-sandbox", "--disable-gpu"])
+        browser = launch_chromium(p)
         try:
             page = browser.new_page()
             page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -26,7 +26,7 @@ from moodtunes.vision.recognizer import EmotionRecognizer
 from moodtunes.vision.smoothing import Mood, update_mood
 from moodtunes.web import create_app, state
 from moodtunes.web.services import Services
-from tests.support import jpeg, wav_clip
+from tests.support import jpeg, launch_chromium, needs_chromium, wav_clip
 
 Json = dict[str, Any]
 STRATEGY_NAMES = "match, uplift, calm, energize"
@@ -403,9 +403,7 @@ def live_server(app: Flask, serve: Callable[[Flask], str]) -> str:
     return serve(app)
 
 
-@pytest.mark.browser
-@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(),
-                    reason="needs Debian's chromium at /usr/bin/chromium (make browser)")
+@needs_chromium
 def test_the_page_draws_the_path_switches_strategy_and_takes_feedback(
     app: Flask, live_server: str, tmp_path: Path
 ) -> None:
@@ -414,10 +412,7 @@ def test_the_page_draws_the_path_switches_strategy_and_takes_feedback(
     clip = wav_clip()
     errors: list[str] = []
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                  "--autoplay-policy=no-user-gesture-required"])
+        browser = launch_chromium(p, "--autoplay-policy=no-user-gesture-required")
         try:
             page = browser.new_page()
             page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -34,7 +34,7 @@ from tests.music.test_spotify import (
     sid,
     track_obj,
 )
-from tests.support import wav_clip
+from tests.support import launch_chromium, needs_chromium, wav_clip
 
 PORT = 5123
 Json = dict[str, Any]
@@ -542,9 +542,7 @@ def test_deezer_offline_is_unavailable(
 # --- the page, in a real browser ----------------------------------------------------------------
 
 
-@pytest.mark.browser
-@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(),
-                    reason="needs Debian's chromium at /usr/bin/chromium (make browser)")
+@needs_chromium
 def test_the_page_connects_spotify_imports_saves_and_plays_a_preview(
     make_app: Callable[[Settings], Flask], settings: Settings, serve: Callable[[Flask], str],
     accounts: FakeAccounts, spotify: FakeSpotify, deezer: FakeDeezer,
@@ -572,10 +570,7 @@ def test_the_page_connects_spotify_imports_saves_and_plays_a_preview(
     live = serve(make_app(settings))
     errors: list[str] = []
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                  "--autoplay-policy=no-user-gesture-required"])
+        browser = launch_chromium(p, "--autoplay-policy=no-user-gesture-required")
         try:
             page = browser.new_page()
             page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -43,12 +43,14 @@ class ProbabilityHead(nn.Module):
 
 
 @torch.no_grad()
-def head_probabilities(head: ProbabilityHead, faces: np.ndarray,
-                       batch_size: int = 256) -> np.ndarray:
-    """What the exported graph computes, in PyTorch, for uint8 faces."""
+def head_probabilities(head: ProbabilityHead, faces: np.ndarray, batch_size: int = 256,
+                       device: torch.device | None = None) -> np.ndarray:
+    """What the exported graph computes, in PyTorch, for uint8 faces (on `head`'s device)."""
     head.eval()
-    out = [head(torch.from_numpy(normalize_faces(faces[i:i + batch_size]))).numpy()
-           for i in range(0, len(faces), batch_size)]
+    out = []
+    for start in range(0, len(faces), batch_size):
+        x = torch.from_numpy(normalize_faces(faces[start:start + batch_size]))
+        out.append(head(x.to(device) if device is not None else x).cpu().numpy())
     return np.concatenate(out) if out else np.zeros((0, 7), np.float32)
 
 

@@ -18,6 +18,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
 from moodtunes.training.data import FaceSet, load_faces
+from moodtunes.training.export import ProbabilityHead, head_probabilities
 from moodtunes.training.nets import create_model
 from moodtunes.vision.preprocess import FER2013_MEAN, FER2013_STD
 
@@ -143,18 +144,10 @@ def random_erase(x: torch.Tensor, generator: torch.Generator, p: float) -> torch
     return x.masked_fill(mask.unsqueeze(1).to(x.device), 0.0)
 
 
-@torch.no_grad()
 def predict_probs(model: nn.Module, images: np.ndarray, device: torch.device,
                   batch_size: int = 512) -> np.ndarray:
     """Softmax probabilities, averaged over the face and its mirror image (as the export does)."""
-    model.eval()
-    out = []
-    for start in range(0, len(images), batch_size):
-        x = to_input(torch.from_numpy(images[start:start + batch_size]).to(device))
-        x = x.contiguous(memory_format=torch.channels_last)
-        p = F.softmax(model(x), 1) + F.softmax(model(torch.flip(x, dims=[3])), 1)
-        out.append((p / 2).cpu().numpy())
-    return np.concatenate(out) if out else np.zeros((0, 7), np.float32)
+    return head_probabilities(ProbabilityHead(model), images, batch_size, device)
 
 
 def read_faces(path: str, usage: str) -> FaceSet:
