@@ -197,3 +197,49 @@ def test_random_erasing_blanks_one_rectangle_in_the_chosen_share() -> None:
     assert torch.equal(random_erase(x, torch.Generator().manual_seed(0), 0.0), x)
     again = random_erase(x, torch.Generator().manual_seed(0), 0.5)
     assert torch.equal(again, out)  # seeded
+
+
+def test_weight_average_warms_up_from_random_weights_only() -> None:
+    import torch
+
+    from moodtunes.training.train import ema_update
+
+    def averaged_after(update: object, updates: int) -> float:
+        ema, now = [torch.zeros(3)], [torch.ones(3)]
+        update(ema, now, torch.tensor(updates))  # type: ignore[operator]
+        return float(ema[0][0])
+
+    warm = ema_update(0.998, warm_up=True)
+    # decay (1 + n) / (10 + n): 2/11 after the first update, so the average moves most of the way
+    assert averaged_after(warm, 1) == pytest.approx(1 - 2 / 11)
+    assert averaged_after(warm, 100) == pytest.approx(1 - 101 / 110)
+    # the ramp stops at the configured decay
+    assert averaged_after(warm, 100_000) == pytest.approx(0.002)
+    # a warm restart averages at the full decay from the start
+    assert averaged_after(ema_update(0.998, warm_up=False), 1) == pytest.approx(0.002)
+    # integer buffers (BatchNorm's batch counter) take the same rule
+    counts, now = [torch.zeros(1, dtype=torch.long)], [torch.full((1,), 100, dtype=torch.long)]
+    warm(counts, now, torch.tensor(1))  # type: ignore[operator]
+    assert int(counts[0]) == 81
+
+
+def test_weight_averaged_run_from_random_weights(tmp_path: Path) -> None:
+    import torch
+
+    from moodtunes.training.train import train
+
+    # one step an epoch at a constant rate, so the four-epoch run begins with the one-epoch run
+    tiny = dict(limit=64, schedule="constant", lr=0.05, ema_decay=0.998)
+    one = _tiny(tmp_path / "one", epochs=1, **tiny)
+    train(one, progress=False)
+    four = _tiny(tmp_path / "four", epochs=4, **tiny)
+    best = torch.load(train(four, progress=False), weights_only=False)
+    weight = "features.0.weight"
+    first = torch.load(Path(one.out_dir) / "last.ckpt", weights_only=False)["model"][weight]
+    raw = torch.load(Path(four.out_dir) / "last.ckpt", weights_only=False)["model"][weight]
+    ema = torch.load(Path(four.out_dir) / "last.ckpt", weights_only=False)["ema"][
+        f"module.{weight}"]
+    # without the warm-up the average would still be 99% the first step's weights
+    assert (ema - raw).norm() < 0.5 * (first - raw).norm()
+    assert not torch.equal(ema, raw)
+    assert best["history"][0]["raw_val_acc"] is not None
