@@ -236,9 +236,8 @@ def test_weight_averaged_run_from_random_weights(tmp_path: Path) -> None:
     best = torch.load(train(four, progress=False), weights_only=False)
     weight = "features.0.weight"
     first = torch.load(Path(one.out_dir) / "last.ckpt", weights_only=False)["model"][weight]
-    raw = torch.load(Path(four.out_dir) / "last.ckpt", weights_only=False)["model"][weight]
-    ema = torch.load(Path(four.out_dir) / "last.ckpt", weights_only=False)["ema"][
-        f"module.{weight}"]
+    last = torch.load(Path(four.out_dir) / "last.ckpt", weights_only=False)
+    raw, ema = last["model"][weight], last["ema"][f"module.{weight}"]
     # without the warm-up the average would still be 99% the first step's weights
     assert (ema - raw).norm() < 0.5 * (first - raw).norm()
     assert not torch.equal(ema, raw)
