@@ -6,6 +6,7 @@ import json
 import math
 import random
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,7 +146,7 @@ def random_erase(x: torch.Tensor, generator: torch.Generator, p: float) -> torch
     return x.masked_fill(mask.unsqueeze(1).to(x.device), 0.0)
 
 
-def ema_update(decay: float, warm_up: bool) -> Any:
+def ema_update(decay: float, warm_up: bool) -> Callable[..., None]:
     """The weight-averaging step for AveragedModel, at `decay` per step.
 
     With `warm_up` the decay ramps up as (1 + n) / (10 + n) after n updates until it reaches
