@@ -32,7 +32,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         out_dir=args.out, pct_start=args.pct_start, ema_decay=args.ema,
         init_from=args.init_from, label_smoothing=args.label_smoothing,
         optimizer=args.optimizer, schedule=args.schedule, weight_decay=args.weight_decay,
-        erase=args.erase,
+        erase=args.erase, soft_targets=args.soft_targets, ferplus=args.ferplus,
     )
     for path in (config.train_data, config.val_data):
         if not Path(path).exists():
@@ -432,6 +432,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-augment", action="store_true")
     p.add_argument("--erase", type=float, default=0.0, metavar="P",
                    help="random erasing: blank a rectangle in this share of faces (e.g. 0.5)")
+    p.add_argument("--soft-targets", type=float, default=0.0, metavar="W",
+                   help="blend the FER+ votes into each face's target with this weight "
+                   "(e.g. 0.5; the label keeps 1 - W); 0 trains on the labels alone")
+    p.add_argument("--ferplus", metavar="CSV",
+                   help="fer2013new.csv with the FER+ votes, for a fer2013.csv --train-data "
+                   "(an npz file carries its own)")
     p.add_argument("--train-data", default="../shared/data/fer2013/train.npz")
     p.add_argument("--val-data", default="../shared/data/fer2013/publictest.npz")
     p.add_argument("--train-usage", default="Training",

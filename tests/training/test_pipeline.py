@@ -242,3 +242,44 @@ def test_weight_averaged_run_from_random_weights(tmp_path: Path) -> None:
     assert (ema - raw).norm() < 0.5 * (first - raw).norm()
     assert not torch.equal(ema, raw)
     assert best["history"][0]["raw_val_acc"] is not None
+
+
+def test_blended_targets_mix_the_label_with_the_ferplus_votes() -> None:
+    from moodtunes.training.data import FaceSet
+    from moodtunes.training.train import blended_targets
+
+    votes = np.array([[0, 0, 0, 1, 0, 0, 0],  # all annotators agree with the label (happy)
+                      [0, 0, 0, 0, 0.8, 0, 0.2],  # they say sad/neutral, the label says angry
+                      [np.nan] * 7], np.float32)  # no usable votes: the label alone
+    faces = FaceSet(np.zeros((3, 48, 48), np.uint8), np.array([3, 0, 6]), "votes", votes)
+    targets = blended_targets(faces, 0.5)
+    np.testing.assert_allclose(targets.sum(1), 1, atol=1e-6)
+    np.testing.assert_allclose(targets[0], np.eye(7)[3])
+    np.testing.assert_allclose(targets[1], [0.5, 0, 0, 0, 0.4, 0, 0.1], atol=1e-6)
+    np.testing.assert_allclose(targets[2], np.eye(7)[6])
+    assert (targets.argmax(1) == faces.labels).all()  # up to 0.5 the label stays on top
+    with pytest.raises(ValueError, match="no FER\\+ votes"):
+        blended_targets(FaceSet(faces.images, faces.labels, "plain"), 0.5)
+
+
+def test_soft_targets_train_on_the_votes_and_need_them(tmp_path: Path) -> None:
+    from moodtunes.training.train import train
+
+    def first_loss(run: Path) -> float:
+        import json
+
+        return float(json.loads((run / "history.json").read_text())[0]["train_loss"])
+
+    plain = _tiny(tmp_path / "plain", epochs=1)
+    train(plain, progress=False)
+    soft = _tiny(tmp_path / "soft", epochs=1, soft_targets=0.5)
+    train(soft, progress=False)
+    # the same seed and faces: only the targets differ, and so does the loss
+    assert first_loss(Path(soft.out_dir)) != first_loss(Path(plain.out_dir))
+
+    no_votes = _tiny(tmp_path / "novotes", epochs=1, soft_targets=0.5)
+    no_votes.train_data = no_votes.val_data  # written without ferplus_votes
+    with pytest.raises(ValueError, match="no FER\\+ votes"):
+        train(no_votes, progress=False)
+    with pytest.raises(ValueError, match="0..1"):
+        train(_tiny(tmp_path / "bad", soft_targets=1.5), progress=False)

@@ -18,6 +18,7 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
+from moodtunes.emotions import EMOTIONS
 from moodtunes.training.data import FaceSet, load_faces
 from moodtunes.training.export import ProbabilityHead, head_probabilities
 from moodtunes.training.nets import create_model
@@ -51,6 +52,12 @@ class TrainConfig:
     # Share of faces that get one random rectangle (2-20% of the face) blanked to the mean
     # (random erasing, Zhong et al. 2020), after the affine augmentation; 0 turns it off.
     erase: float = 0.0
+    # Weight of the FER+ votes in each face's target: (1 - w) one-hot FER2013 label + w FER+
+    # vote distribution (faces without votes keep their label); 0 trains on the labels alone.
+    # Up to 0.5 the label stays the top class of every target. The votes come with an npz file, or
+    # from `ferplus` (a fer2013new.csv) for a fer2013.csv.
+    soft_targets: float = 0.0
+    ferplus: str | None = None
     train_data: str = "../shared/data/fer2013/train.npz"
     val_data: str = "../shared/data/fer2013/publictest.npz"
     # Which Usage to take from a fer2013.csv or a train/test folder (an npz holds one split).
@@ -173,9 +180,27 @@ def predict_probs(model: nn.Module, images: np.ndarray, device: torch.device,
     return head_probabilities(ProbabilityHead(model), images, batch_size, device)
 
 
-def read_faces(path: str, usage: str) -> FaceSet:
+def blended_targets(faces: FaceSet, weight: float) -> np.ndarray:
+    """(N, 7) float32 training targets: (1 - weight) one-hot label + weight FER+ votes.
+
+    Faces whose votes are all for contempt, unknown or not-a-face keep their one-hot label.
+    """
+    if faces.soft_targets is None:
+        raise ValueError(
+            f"{faces.name} has no FER+ votes for soft targets: use an npz file with "
+            "ferplus_votes, or a fer2013.csv with its fer2013new.csv (--ferplus)"
+        )
+    onehot = np.eye(len(EMOTIONS), dtype=np.float32)[faces.labels]
+    soft = faces.soft_targets
+    voted = ~np.isnan(soft[:, 0])
+    targets = onehot.copy()
+    targets[voted] = (1 - weight) * onehot[voted] + weight * soft[voted]
+    return targets
+
+
+def read_faces(path: str, usage: str, ferplus: str | None = None) -> FaceSet:
     """One split of any supported format; skipped rows are listed, not silently dropped."""
-    loaded = load_faces(path, usage=usage)
+    loaded = load_faces(path, usage=usage, ferplus=ferplus)
     for problem in loaded.problems[:20]:
         print(f"warning: {problem}")
     if len(loaded.problems) > 20:
@@ -201,12 +226,16 @@ def train(config: TrainConfig, resume: bool = True, progress: bool = True) -> Pa
     device = pick_device(config.device)
     seed_everything(config.seed)
 
-    train_set = read_faces(config.train_data, config.train_usage)
+    if not 0.0 <= config.soft_targets <= 1.0:
+        raise ValueError(f"soft_targets must lie in 0..1, got {config.soft_targets}")
+    train_set = read_faces(config.train_data, config.train_usage, config.ferplus)
     val_set = read_faces(config.val_data, config.val_usage)
     if config.limit:
         train_set = train_set.subset(config.limit)
     train_images = torch.from_numpy(train_set.images).to(device)
     train_labels = torch.from_numpy(train_set.labels).to(device)
+    train_targets = (torch.from_numpy(blended_targets(train_set, config.soft_targets)).to(device)
+                     if config.soft_targets > 0 else None)
 
     model = create_model(config.arch).to(device)
     prior: list[dict[str, Any]] = []
@@ -270,7 +299,7 @@ def train(config: TrainConfig, resume: bool = True, progress: bool = True) -> Pa
             x = x.contiguous(memory_format=torch.channels_last)
             y = train_labels[idx]
             logits = model(x)
-            loss = criterion(logits, y)
+            loss = criterion(logits, y if train_targets is None else train_targets[idx])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 5.0)
