@@ -39,10 +39,14 @@ def _cmd_train(args: argparse.Namespace) -> int:
             print(f"error: data not found: {path} (FER2013 as an npz, Kaggle's fer2013.csv or "
                   "a train/test image folder; see docs/MODEL.md)", file=sys.stderr)
             return 2
+    if args.ship and args.no_export:
+        print("error: --ship needs the export; drop --no-export", file=sys.stderr)
+        return 2
     ship_to = PACKAGE_MODEL if args.ship else None
     try:
         run_training(config, resume=not args.fresh, ship_to=ship_to, progress=not args.quiet,
-                     quantize=not args.no_quantize)
+                     quantize=not args.no_quantize, recalibrate=not args.no_recalibrate,
+                     export=not args.no_export)
     except (ValueError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -60,7 +64,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         return 2
     try:
         package_model(args.checkpoints, args.out, mirror=not args.no_mirror,
-                      quantize=not args.no_quantize,
+                      quantize=not args.no_quantize, recalibrate=not args.no_recalibrate,
                       ship_to=PACKAGE_MODEL if args.ship else None)
     except (ValueError, RuntimeError, OSError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -451,8 +455,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ship", action="store_true",
                    help=f"copy the exported model to {PACKAGE_MODEL}")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--no-export", action="store_true",
+                   help="keep the checkpoints only (a stage that a warm restart continues)")
     p.add_argument("--no-quantize", action="store_true",
                    help="ship the float model even when its int8 copy is as accurate")
+    p.add_argument("--no-recalibrate", action="store_true",
+                   help="export BatchNorm statistics as trained (on augmented faces), without "
+                   "re-estimating them on the unaugmented training faces")
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("export", help="package checkpoints (one, or several averaged as an "
@@ -464,6 +473,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-mirror", action="store_true",
                    help="no mirror-image test-time augmentation (half the time per face)")
     p.add_argument("--no-quantize", action="store_true", help="ship the float model")
+    p.add_argument("--no-recalibrate", action="store_true",
+                   help="export BatchNorm statistics as trained (on augmented faces), without "
+                   "re-estimating them on the unaugmented training faces")
     p.add_argument("--ship", action="store_true",
                    help=f"copy the exported model to {PACKAGE_MODEL}")
     p.set_defaults(func=_cmd_export)

@@ -283,3 +283,65 @@ def test_soft_targets_train_on_the_votes_and_need_them(tmp_path: Path) -> None:
         train(no_votes, progress=False)
     with pytest.raises(ValueError, match="0..1"):
         train(_tiny(tmp_path / "bad", soft_targets=1.5), progress=False)
+
+
+def test_batchnorm_recalibration_measures_the_unaugmented_faces() -> None:
+    import torch
+
+    from moodtunes.training.train import recalibrate_batchnorm, to_input
+
+    torch.manual_seed(0)
+    model = create_model("vgg_tiny").eval()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    faces = np.random.default_rng(0).integers(0, 256, (40, 48, 48), dtype=np.uint8)
+    fresh = recalibrate_batchnorm(model, faces, batch_size=20)
+
+    x = to_input(torch.from_numpy(faces))
+    with torch.no_grad():
+        first = model.features[0](torch.cat([x, torch.flip(x, dims=[3])]))  # conv before BN 1
+    np.testing.assert_allclose(fresh.features[1].running_mean.numpy(),
+                               first.mean((0, 2, 3)).numpy(), rtol=1e-4, atol=1e-5)
+    assert not fresh.training
+    # only the statistics change; the model passed in is left as it was
+    for name, value in fresh.state_dict().items():
+        if "running" not in name and "num_batches" not in name:
+            assert torch.equal(value, before[name]), name
+    for name, value in model.state_dict().items():
+        assert torch.equal(value, before[name]), name
+    assert not torch.equal(fresh.features[1].running_mean, before["features.1.running_mean"])
+    # a network without BatchNorm has nothing to re-estimate
+    paper = create_model("paper_cnn")
+    assert recalibrate_batchnorm(paper, faces) is paper
+    # a single face is measured together with its mirror image
+    one = recalibrate_batchnorm(model, faces[:1])
+    assert int(one.features[1].num_batches_tracked) == 1
+
+
+def test_export_keeps_recalibrated_statistics_only_when_they_help(tmp_path: Path) -> None:
+    config = _tiny(tmp_path, epochs=1)
+    onnx_path = run_training(config, progress=False, quantize=False)
+    meta = EmotionClassifier(onnx_path).metadata
+    trained = float(meta["moodtunes.trained_validation_accuracy"])
+    exported = float(meta["moodtunes.validation_accuracy"])
+    if meta["moodtunes.batchnorm_statistics"] == "as trained":
+        assert exported == trained
+    else:
+        assert meta["moodtunes.batchnorm_statistics"].startswith("re-estimated on 256 ")
+        assert exported >= trained
+
+    plain = run_training(config, progress=False, quantize=False, recalibrate=False)
+    meta = EmotionClassifier(plain).metadata
+    assert meta["moodtunes.batchnorm_statistics"] == "as trained"
+    assert meta["moodtunes.validation_accuracy"] == meta["moodtunes.trained_validation_accuracy"]
+
+
+def test_a_stage_without_export_keeps_only_its_checkpoints(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = _tiny(tmp_path, epochs=1)
+    best = run_training(config, progress=False, export=False)
+    run = Path(config.out_dir)
+    assert best == run / "best.ckpt" and (run / "last.ckpt").exists()
+    assert not list(run.glob("*.onnx"))
+    code = main(["train", "--train-data", config.train_data, "--out", str(run), "--no-export",
+                 "--ship"])
+    assert code == 2 and "--ship needs the export" in capsys.readouterr().err

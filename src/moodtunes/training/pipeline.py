@@ -10,19 +10,34 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from moodtunes.training.data import FaceSet
 from moodtunes.training.export import ProbabilityHead, export_onnx, head_probabilities
 from moodtunes.training.quantize import ACCURACY_TOLERANCE, CALIBRATION_FACES, quantize_model
-from moodtunes.training.train import TrainConfig, load_checkpoint, read_faces, train
+from moodtunes.training.train import (
+    TrainConfig,
+    load_checkpoint,
+    read_faces,
+    recalibrate_batchnorm,
+    train,
+)
 
 
 def run_training(config: TrainConfig, resume: bool = True, ship_to: Path | None = None,
-                 progress: bool = True, quantize: bool = True) -> Path:
-    """Train, then package the best checkpoint as `model.onnx` in the run folder."""
+                 progress: bool = True, quantize: bool = True, recalibrate: bool = True,
+                 export: bool = True) -> Path:
+    """Train, then package the best checkpoint as `model.onnx` in the run folder.
+
+    Without `export` (a stage that only feeds a warm restart) it returns the best checkpoint.
+    """
     started = time.perf_counter()
     best = train(config, resume=resume, progress=progress)
-    path = package_model([best], Path(config.out_dir), quantize=quantize, ship_to=ship_to)
+    if not export:
+        print(f"done in {time.perf_counter() - started:.0f}s (not exported)")
+        return best
+    path = package_model([best], Path(config.out_dir), quantize=quantize, ship_to=ship_to,
+                         recalibrate=recalibrate)
     print(f"done in {time.perf_counter() - started:.0f}s")
     return path
 
@@ -38,8 +53,13 @@ def _train_seconds(histories: list[list[dict[str, Any]]]) -> float:
 
 
 def package_model(checkpoints: list[Path], out: Path, mirror: bool = True,
-                  quantize: bool = True, ship_to: Path | None = None) -> Path:
+                  quantize: bool = True, ship_to: Path | None = None,
+                  recalibrate: bool = True) -> Path:
     """Export the averaged checkpoints, check parity, quantize, and write `out/model.onnx`.
+
+    With `recalibrate`, each network's BatchNorm statistics are re-estimated on the
+    unaugmented training faces (recalibrate_batchnorm); the re-estimated networks are exported
+    when they are at least as accurate on the validation faces as the trained ones.
 
     `model.onnx` is the int8 model when quantizing costs at most ACCURACY_TOLERANCE of
     validation accuracy, else the float one (`model.fp32.onnx`); it is copied to `ship_to`.
@@ -51,8 +71,29 @@ def package_model(checkpoints: list[Path], out: Path, mirror: bool = True,
                for _, state in loaded]
     first = configs[0]
     val: FaceSet = read_faces(first.val_data, first.val_usage)
-    probs = head_probabilities(ProbabilityHead(nets, mirror=mirror), val.images)
-    val_acc = float((probs.argmax(1) == val.labels).mean())
+    train_set = read_faces(first.train_data, first.train_usage)
+    if first.limit:
+        train_set = train_set.subset(first.limit)
+
+    def accuracy(candidates: list[torch.nn.Module]) -> float:
+        probs = head_probabilities(ProbabilityHead(candidates, mirror=mirror), val.images)
+        return float((probs.argmax(1) == val.labels).mean())
+
+    val_acc = trained_acc = accuracy(nets)
+    batchnorm = "as trained"
+    if recalibrate and any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+                           for net in nets for m in net.modules()):
+        fresh = [recalibrate_batchnorm(net, train_set.images, mirror=mirror) for net in nets]
+        fresh_acc = accuracy(fresh)
+        kept = fresh_acc >= val_acc
+        print(f"BatchNorm statistics re-estimated on {len(train_set)} unaugmented training "
+              f"faces{' and their mirror images' if mirror else ''}: validation accuracy "
+              f"{fresh_acc:.4f} (as trained {val_acc:.4f}); "
+              + ("kept" if kept else "not kept"))
+        if kept:
+            nets, val_acc = fresh, fresh_acc
+            batchnorm = (f"re-estimated on {len(train_set)} unaugmented training faces"
+                         + (" and their mirror images" if mirror else ""))
     single = len(loaded) == 1
     metadata = {
         "architecture": "+".join(c.arch for c in configs),
@@ -60,6 +101,8 @@ def package_model(checkpoints: list[Path], out: Path, mirror: bool = True,
         + (f" (first {first.limit})" if first.limit else ""),
         "validation_data": f"{Path(first.val_data).name} {first.val_usage}",
         "validation_accuracy": f"{val_acc:.4f}",
+        "batchnorm_statistics": batchnorm,
+        "trained_validation_accuracy": f"{trained_acc:.4f}",
         "best_epoch": ",".join(str(state["epoch"]) for _, state in loaded),
         "epochs": ",".join(str(c.epochs) for c in configs),
         "train_seconds": f"{_train_seconds([state['history'] for _, state in loaded]):.0f}",
@@ -74,7 +117,6 @@ def package_model(checkpoints: list[Path], out: Path, mirror: bool = True,
     int8_path = out / "model.int8.onnx"
     int8_path.unlink(missing_ok=True)  # never leave an int8 file from an earlier export
     if quantize:
-        train_set = read_faces(first.train_data, first.train_usage)
         pick = np.random.default_rng(first.seed).permutation(len(train_set))
         result = quantize_model(float_path, int8_path, train_set.images[pick[:CALIBRATION_FACES]],
                                 val.images, val.labels)

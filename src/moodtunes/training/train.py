@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import random
@@ -178,6 +179,41 @@ def predict_probs(model: nn.Module, images: np.ndarray, device: torch.device,
                   batch_size: int = 512) -> np.ndarray:
     """Softmax probabilities, averaged over the face and its mirror image (as the export does)."""
     return head_probabilities(ProbabilityHead(model), images, batch_size, device)
+
+
+@torch.no_grad()
+def recalibrate_batchnorm(model: nn.Module, images: np.ndarray, batch_size: int = 512,
+                          mirror: bool = True) -> nn.Module:
+    """A copy of `model` whose BatchNorm statistics are re-estimated on `images` as they are,
+    unaugmented (and, with `mirror`, their mirror images, the other view the export averages).
+
+    Training leaves running means and variances of augmented faces (warped, shifted, their
+    borders stretched), and weight averaging blends those of many steps; the faces the model
+    meets afterwards are not augmented. Only the statistics change, never a learned weight.
+    Returns `model` itself (unchanged) when it has no BatchNorm layer.
+    """
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if not norms or len(images) * (2 if mirror else 1) < 2:  # BatchNorm needs two faces
+        return model
+    device = next(model.parameters()).device
+    fresh = copy.deepcopy(model)
+    for norm in fresh.modules():
+        if isinstance(norm, nn.modules.batchnorm._BatchNorm):
+            norm.reset_running_stats()
+            # a plain average over the batches, not an exponential one: batches of near-equal
+            # size (array_split) in a fixed shuffled order weigh every face about the same
+            norm.momentum = None
+    fresh.train()  # BatchNorm updates its statistics; no weight changes without an optimizer
+    order = np.random.default_rng(0).permutation(len(images))
+    for chunk in np.array_split(order, math.ceil(len(images) / batch_size)):
+        x = to_input(torch.from_numpy(images[np.sort(chunk)]).to(device))
+        if len(x) == 1:  # one face in all (with mirror): it and its mirror image, one batch
+            fresh(torch.cat([x, torch.flip(x, dims=[3])]))
+            continue
+        fresh(x)
+        if mirror:
+            fresh(torch.flip(x, dims=[3]))
+    return fresh.eval()
 
 
 def blended_targets(faces: FaceSet, weight: float) -> np.ndarray:
