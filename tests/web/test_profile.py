@@ -73,3 +73,36 @@ def test_the_page_saves_a_taste_and_the_playlist_follows(
         finally:
             browser.close()
     assert errors == []
+
+
+@needs_chromium
+def test_typing_before_the_saved_taste_arrives_is_kept(
+    app: Flask, serve: Callable[[Flask], str]
+) -> None:
+    """Opening the form loads the saved taste; a slow answer must not wipe what was typed."""
+    import time
+
+    from flask import request
+
+    playwright_api = pytest.importorskip("playwright.sync_api",
+                                         reason="Python Playwright is absent")
+
+    @app.before_request
+    def slow_profile() -> None:
+        if request.method == "GET" and request.path == "/api/profile":
+            time.sleep(1.5)
+
+    url = serve(app)
+    with playwright_api.sync_playwright() as p:
+        browser = launch_chromium(p)
+        try:
+            page = browser.new_page()
+            page.goto(url)
+            with page.expect_response(lambda r: r.url.endswith("/api/profile")):
+                page.click("#taste summary")  # asks for the saved (empty) taste
+                page.fill("#taste-artists", "ABBA")  # typed while the answer is on its way
+            page.wait_for_timeout(100)  # the answer has been handled
+            assert page.input_value("#taste-artists") == "ABBA"
+            assert page.input_value("#taste-genres") == ""  # untouched: the saved value
+        finally:
+            browser.close()

@@ -574,11 +574,18 @@
     return text.split(',').map((name) => name.trim()).filter((name) => name);
   }
 
+  // A field the listener has typed into since the last save keeps the typing: the saved taste
+  // that loads when the form opens may arrive after the first keystrokes.
+  function showTaste(field, names) {
+    if (field.dataset.typed) return;
+    field.value = (names || []).join(', ');
+  }
+
   async function loadTaste() {
     try {
       const taste = await api('/api/profile');
-      els.tasteArtists.value = (taste.favourite_artists || []).join(', ');
-      els.tasteGenres.value = (taste.favourite_genres || []).join(', ');
+      showTaste(els.tasteArtists, taste.favourite_artists);
+      showTaste(els.tasteGenres, taste.favourite_genres);
     } catch (err) {
       // Only a convenience: the form stays empty and still works.
     }
@@ -594,8 +601,9 @@
           favourite_genres: splitNames(els.tasteGenres.value),
         },
       });
-      els.tasteArtists.value = taste.favourite_artists.join(', ');
-      els.tasteGenres.value = taste.favourite_genres.join(', ');
+      for (const field of [els.tasteArtists, els.tasteGenres]) delete field.dataset.typed;
+      showTaste(els.tasteArtists, taste.favourite_artists);
+      showTaste(els.tasteGenres, taste.favourite_genres);
       setMusicStatus('Saved your taste; the playlist now leans towards it.');
       refreshPlaylistSoon();
     } catch (err) {
@@ -1245,6 +1253,9 @@
 
   function bind() {
     els.tasteForm.addEventListener('submit', saveTaste);
+    for (const field of [els.tasteArtists, els.tasteGenres]) {
+      field.addEventListener('input', () => { field.dataset.typed = '1'; });
+    }
     els.taste.addEventListener('toggle', () => { if (els.taste.open) loadTaste(); });
     els.start.addEventListener('click', () => { startCamera(); });
     els.stop.addEventListener('click', () => stopCamera());
