@@ -294,7 +294,7 @@ def test_batchnorm_recalibration_measures_the_unaugmented_faces() -> None:
     model = create_model("vgg_tiny").eval()
     before = {k: v.clone() for k, v in model.state_dict().items()}
     faces = np.random.default_rng(0).integers(0, 256, (40, 48, 48), dtype=np.uint8)
-    fresh = recalibrate_batchnorm(model, faces, batch_size=20)
+    fresh = recalibrate_batchnorm(model, faces, batch_size=40)
 
     x = to_input(torch.from_numpy(faces))
     with torch.no_grad():
@@ -302,6 +302,19 @@ def test_batchnorm_recalibration_measures_the_unaugmented_faces() -> None:
     np.testing.assert_allclose(fresh.features[1].running_mean.numpy(),
                                first.mean((0, 2, 3)).numpy(), rtol=1e-4, atol=1e-5)
     assert not fresh.training
+    # the dense layer's BatchNorm sees what inference feeds it: dropout off (the convolutions'
+    # BatchNorm layers normalise each batch by its own statistics while they are measured)
+    measuring = create_model("vgg_tiny").eval()
+    measuring.load_state_dict(before)
+    for layer in measuring.modules():
+        if isinstance(layer, torch.nn.BatchNorm2d):
+            layer.train()
+    with torch.no_grad():
+        views = [measuring.features(v).flatten(1) for v in (x, torch.flip(x, dims=[3]))]
+        hidden = [measuring.classifier[2](v) for v in views]  # classifier[1] is the dropout
+    expected_var = torch.stack([h.var(0) for h in hidden]).mean(0)  # one batch per view
+    np.testing.assert_allclose(fresh.classifier[3].running_var.numpy(), expected_var.numpy(),
+                               rtol=1e-4, atol=1e-6)
     # only the statistics change; the model passed in is left as it was
     for name, value in fresh.state_dict().items():
         if "running" not in name and "num_batches" not in name:

@@ -46,7 +46,7 @@ def publictest_accuracy(classifier: EmotionClassifier,
 
 def test_shipped_model_reads_publictest(classifier: EmotionClassifier,
                                         publictest_accuracy: float) -> None:
-    """The metadata tells the truth about the shipped model (70.58% of PublicTest)."""
+    """The metadata tells the truth about the shipped model (70.52% of PublicTest)."""
     assert classifier.validation_accuracy == pytest.approx(publictest_accuracy, abs=5e-5)
     assert classifier.metadata["moodtunes.batchnorm_statistics"].startswith("re-estimated")
 

@@ -189,21 +189,23 @@ def recalibrate_batchnorm(model: nn.Module, images: np.ndarray, batch_size: int 
 
     Training leaves running means and variances of augmented faces (warped, shifted, their
     borders stretched), and weight averaging blends those of many steps; the faces the model
-    meets afterwards are not augmented. Only the statistics change, never a learned weight.
-    Returns `model` itself (unchanged) when it has no BatchNorm layer.
+    meets afterwards are not augmented. Dropout stays off, as at inference (in training,
+    dropout in front of a BatchNorm inflates the variance it measures). Only the statistics
+    change, never a learned weight. Returns `model` itself (unchanged) when it has no
+    BatchNorm layer.
     """
     norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     if not norms or len(images) * (2 if mirror else 1) < 2:  # BatchNorm needs two faces
         return model
     device = next(model.parameters()).device
-    fresh = copy.deepcopy(model)
+    fresh = copy.deepcopy(model).eval()  # dropout off: the statistics of inference
     for norm in fresh.modules():
         if isinstance(norm, nn.modules.batchnorm._BatchNorm):
             norm.reset_running_stats()
             # a plain average over the batches, not an exponential one: batches of near-equal
             # size (array_split) in a fixed shuffled order weigh every face about the same
             norm.momentum = None
-    fresh.train()  # BatchNorm updates its statistics; no weight changes without an optimizer
+            norm.train()  # it measures its input; nothing learns without an optimizer
     order = np.random.default_rng(0).permutation(len(images))
     for chunk in np.array_split(order, math.ceil(len(images) / batch_size)):
         x = to_input(torch.from_numpy(images[np.sort(chunk)]).to(device))
