@@ -71,9 +71,12 @@ def package_model(checkpoints: list[Path], out: Path, mirror: bool = True,
                for _, state in loaded]
     first = configs[0]
     val: FaceSet = read_faces(first.val_data, first.val_usage)
-    train_set = read_faces(first.train_data, first.train_usage)
-    if first.limit:
-        train_set = train_set.subset(first.limit)
+    # the training faces, for the BatchNorm statistics and the int8 calibration
+    train_set: FaceSet | None = None
+    if recalibrate or quantize:
+        train_set = read_faces(first.train_data, first.train_usage)
+        if first.limit:
+            train_set = train_set.subset(first.limit)
 
     def accuracy(candidates: list[torch.nn.Module]) -> float:
         probs = head_probabilities(ProbabilityHead(candidates, mirror=mirror), val.images)
@@ -81,9 +84,10 @@ def package_model(checkpoints: list[Path], out: Path, mirror: bool = True,
 
     val_acc = trained_acc = accuracy(nets)
     batchnorm = "as trained"
-    if recalibrate and any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
-                           for net in nets for m in net.modules()):
+    fresh = nets
+    if recalibrate and train_set is not None:
         fresh = [recalibrate_batchnorm(net, train_set.images, mirror=mirror) for net in nets]
+    if train_set is not None and any(new is not net for new, net in zip(fresh, nets, strict=True)):
         fresh_acc = accuracy(fresh)
         kept = fresh_acc >= val_acc
         print(f"BatchNorm statistics re-estimated on {len(train_set)} unaugmented training "
@@ -116,7 +120,7 @@ def package_model(checkpoints: list[Path], out: Path, mirror: bool = True,
     chosen = float_path
     int8_path = out / "model.int8.onnx"
     int8_path.unlink(missing_ok=True)  # never leave an int8 file from an earlier export
-    if quantize:
+    if quantize and train_set is not None:  # read above whenever quantizing
         pick = np.random.default_rng(first.seed).permutation(len(train_set))
         result = quantize_model(float_path, int8_path, train_set.images[pick[:CALIBRATION_FACES]],
                                 val.images, val.labels)
