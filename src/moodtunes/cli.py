@@ -411,6 +411,10 @@ def _cmd_recommend_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+NO_RECALIBRATE_HELP = ("export BatchNorm statistics as trained (on augmented faces), without "
+                       "re-estimating them on the unaugmented training faces")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="moodtunes", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -459,9 +463,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="keep the checkpoints only (a stage that a warm restart continues)")
     p.add_argument("--no-quantize", action="store_true",
                    help="ship the float model even when its int8 copy is as accurate")
-    p.add_argument("--no-recalibrate", action="store_true",
-                   help="export BatchNorm statistics as trained (on augmented faces), without "
-                   "re-estimating them on the unaugmented training faces")
+    p.add_argument("--no-recalibrate", action="store_true", help=NO_RECALIBRATE_HELP)
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("export", help="package checkpoints (one, or several averaged as an "
@@ -473,9 +475,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-mirror", action="store_true",
                    help="no mirror-image test-time augmentation (half the time per face)")
     p.add_argument("--no-quantize", action="store_true", help="ship the float model")
-    p.add_argument("--no-recalibrate", action="store_true",
-                   help="export BatchNorm statistics as trained (on augmented faces), without "
-                   "re-estimating them on the unaugmented training faces")
+    p.add_argument("--no-recalibrate", action="store_true", help=NO_RECALIBRATE_HELP)
     p.add_argument("--ship", action="store_true",
                    help=f"copy the exported model to {PACKAGE_MODEL}")
     p.set_defaults(func=_cmd_export)

@@ -84,20 +84,18 @@ def package_model(checkpoints: list[Path], out: Path, mirror: bool = True,
 
     val_acc = trained_acc = accuracy(nets)
     batchnorm = "as trained"
-    fresh = nets
-    if recalibrate and train_set is not None:
+    if recalibrate and train_set is not None:  # read above whenever re-estimating
         fresh = [recalibrate_batchnorm(net, train_set.images, mirror=mirror) for net in nets]
-    if train_set is not None and any(new is not net for new, net in zip(fresh, nets, strict=True)):
-        fresh_acc = accuracy(fresh)
-        kept = fresh_acc >= val_acc
-        print(f"BatchNorm statistics re-estimated on {len(train_set)} unaugmented training "
-              f"faces{' and their mirror images' if mirror else ''}: validation accuracy "
-              f"{fresh_acc:.4f} (as trained {val_acc:.4f}); "
-              + ("kept" if kept else "not kept"))
-        if kept:
-            nets, val_acc = fresh, fresh_acc
-            batchnorm = (f"re-estimated on {len(train_set)} unaugmented training faces"
-                         + (" and their mirror images" if mirror else ""))
+        if fresh != nets:  # a network without BatchNorm comes back as itself
+            fresh_acc = accuracy(fresh)
+            kept = fresh_acc >= val_acc
+            faces = (f"{len(train_set)} unaugmented training faces"
+                     + (" and their mirror images" if mirror else ""))
+            print(f"BatchNorm statistics re-estimated on {faces}: validation accuracy "
+                  f"{fresh_acc:.4f} (as trained {val_acc:.4f}); "
+                  + ("kept" if kept else "not kept"))
+            if kept:
+                nets, val_acc, batchnorm = fresh, fresh_acc, f"re-estimated on {faces}"
     single = len(loaded) == 1
     metadata = {
         "architecture": "+".join(c.arch for c in configs),

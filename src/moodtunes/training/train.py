@@ -194,8 +194,8 @@ def recalibrate_batchnorm(model: nn.Module, images: np.ndarray, batch_size: int 
     change, never a learned weight. Returns `model` itself (unchanged) when it has no
     BatchNorm layer.
     """
-    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-    if not norms or len(images) * (2 if mirror else 1) < 2:  # BatchNorm needs two faces
+    has_norm = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
+    if not has_norm or len(images) * (2 if mirror else 1) < 2:  # BatchNorm needs two faces
         return model
     device = next(model.parameters()).device
     fresh = copy.deepcopy(model).eval()  # dropout off: the statistics of inference
