@@ -124,12 +124,14 @@ def test_well_known_songs_carry_their_expected_feel() -> None:
 
 
 def test_track_to_dict_is_json_ready() -> None:
-    track = make_track("Song", "Band", ("happy", "surprise"), genres=("pop",), year=1999)
+    track = make_track("My  Song", "The Band", ("happy", "surprise"), genres=("pop",), year=1999)
     data = track.to_dict()
-    expected = "title album artist year genres valence arousal moods emotions source"
+    expected = "key title album artist year genres valence arousal moods emotions source"
     assert set(data) == set(expected.split())
     assert json.loads(json.dumps(data)) == data
     assert data["emotions"] == ["happy", "surprise"] and data["genres"] == ["pop"]
+    # The page tells songs apart by this key, as the server does (`track_key`).
+    assert json.loads(str(data["key"])) == ["my song", "the band"]
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from flask import Flask, Response, request
 from spotipy.cache_handler import MemoryCacheHandler
 
 from moodtunes.errors import MoodtunesError
+from moodtunes.music.matching import best_match
 from moodtunes.music.spotify import (
     ADD_BATCH,
     SCOPES,
@@ -34,7 +35,6 @@ from moodtunes.music.spotify import (
     SpotifyTimeoutError,
     SpotifyTrack,
     SpotifyUnavailableError,
-    best_match,
     create_spotify_auth,
     create_spotify_client,
     finish_spotify_login,
@@ -389,7 +389,7 @@ def test_find_track_falls_back_to_plain_words_then_gives_up(
     assert library.find_track("Für Elise", "Beethoven") is None
 
 
-def test_best_match_needs_both_title_and_artist() -> None:
+def test_best_match_of_spotify_tracks_needs_both_title_and_artist() -> None:
     candidates = [
         SpotifyTrack("Yesterday", "Boyz II Men", "", None, sid(1), ("Boyz II Men",)),
         SpotifyTrack("Yesterday Once More", "The Beatles", "", None, sid(2), ("The Beatles",)),

@@ -12,8 +12,6 @@ from moodtunes.music.validation import (
     format_report,
     is_wild_disagreement,
     main,
-    match_key,
-    primary_artist,
     rank_average,
     spearman,
     validate_catalog,
@@ -63,58 +61,6 @@ def test_wild_disagreement_rule() -> None:
     assert is_wild_disagreement(0.45, -0.45)  # opposite signs, both clear of 0
     assert not is_wild_disagreement(0.3, -0.6)  # opposite, but ours is close to 0
     assert not is_wild_disagreement(0.9, 0.0)
-
-
-# --- keys -----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("theirs", "ours"),
-    [
-        (
-            ("Here Comes The Sun - Remastered 2009", "The Beatles"),
-            ("Here Comes the Sun", "Beatles"),
-        ),
-        (
-            ("Get Lucky (feat. Pharrell Williams & Nile Rodgers) - Radio Edit", "Daft Punk"),
-            ("Get Lucky", "Daft Punk feat. Pharrell Williams & Nile Rodgers"),
-        ),
-        (
-            ("Mr. Blue Sky (Album Version)", "ELECTRIC LIGHT ORCHESTRA"),
-            ("Mr Blue Sky", "Electric Light Orchestra"),
-        ),
-        (
-            ("Aguas de Marco", "Elis Regina and Tom Jobim"),
-            ("Águas de Março", "Elis Regina & Tom Jobim"),
-        ),
-        (("Simarik", "Tarkan"), ("Şımarık", "Tarkan")),
-        (
-            ("Take Me Home_ Country Roads", "John Denver"),
-            ("Take Me Home, Country Roads", "John Denver"),
-        ),
-        (
-            ("Sittin' On the Dock of the Bay", "Otis Redding"),
-            ("(Sittin' On) The Dock of the Bay", "Otis Redding"),
-        ),
-        (("Don’t Stop Me Now [Live]", "Queen"), ("Don't Stop Me Now", "Queen")),
-    ],
-)
-def test_match_key_ignores_case_accents_punctuation_and_version_notes(
-    theirs: tuple[str, str], ours: tuple[str, str]
-) -> None:
-    assert match_key(*theirs) == match_key(*ours)
-
-
-def test_match_key_keeps_different_songs_apart() -> None:
-    assert match_key("Yesterday", "The Beatles") != match_key("Yesterday Once More", "Carpenters")
-    assert match_key("Breathe", "Pink Floyd") != match_key("Breathe", "Lee Hi")
-    assert match_key("?", "Band") != match_key("!", "Band")  # punctuation-only titles
-
-
-def test_primary_artist_is_the_first_credited() -> None:
-    assert primary_artist("Queen & David Bowie") == "queen"
-    assert primary_artist("Sting feat. Cheb Mami") == "sting"
-    assert primary_artist("The Chainsmokers & Coldplay") == "chainsmokers"
 
 
 # --- the report on a fake shared folder -----------------------------------------------------

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from moodtunes.emotions import AFFECT, EMOTIONS, parse_emotion
 from moodtunes.errors import CatalogError
+from moodtunes.music.matching import key_text, track_key
 
 CATALOG_COLUMNS: tuple[str, ...] = (
     "title",
@@ -69,11 +70,6 @@ _FILE_NAME_FILLER = frozenset({"songs", "song", "music", "playlist", "tracks", "
 _BUILTIN_RESOURCE = "data/builtin_catalog.csv"
 
 
-def track_key(title: str, artist: str) -> tuple[str, str]:
-    """The identity of a song across tables, blind to case and to spacing."""
-    return (" ".join(title.casefold().split()), " ".join(artist.casefold().split()))
-
-
 @dataclass(frozen=True)
 class Track:
     """One song and what it is good for; `source` says which table it came from."""
@@ -110,8 +106,10 @@ class Track:
         return track_key(self.title, self.artist)
 
     def to_dict(self) -> dict[str, object]:
-        """The track as plain JSON types, for the web API."""
+        """The track as plain JSON types, for the web API; `key` is its `track_key` as the
+        page compares songs (see `key_text`)."""
         return {
+            "key": key_text(self.key),
             "title": self.title,
             "album": self.album,
             "artist": self.artist,

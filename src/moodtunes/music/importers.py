@@ -41,12 +41,8 @@ from typing import Any
 
 from moodtunes.emotions import AFFECT, EMOTIONS, parse_emotion
 from moodtunes.errors import CatalogError
-from moodtunes.music.catalog import (
-    CATALOG_COLUMNS,
-    PAPER_COLUMNS,
-    emotion_from_file_name,
-    track_key,
-)
+from moodtunes.music.catalog import CATALOG_COLUMNS, PAPER_COLUMNS, emotion_from_file_name
+from moodtunes.music.matching import name_key, track_key
 
 # The kinds of identifier a record may carry, and what a well-formed one looks like.
 EXTERNAL_ID_PATTERNS: dict[str, re.Pattern[str]] = {
@@ -700,7 +696,7 @@ def _year(text: str, column: str) -> int | None:
 
 
 def _tags(text: str, separator: str = ";") -> tuple[str, ...]:
-    tags = (" ".join(item.casefold().split()) for item in text.split(separator))
+    tags = (name_key(item) for item in text.split(separator))
     return tuple(dict.fromkeys(tag for tag in tags if tag))
 
 

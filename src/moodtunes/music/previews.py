@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import requests
 
 from moodtunes.errors import MoodtunesError
-from moodtunes.music.catalog import track_key
+from moodtunes.music.matching import track_key
 
 DEEZER_API_URL = "https://api.deezer.com"
 

@@ -25,7 +25,6 @@ import os
 import re
 import secrets
 import time
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,7 +38,7 @@ from spotipy.cache_handler import CacheFileHandler, CacheHandler, MemoryCacheHan
 from spotipy.exceptions import SpotifyException, SpotifyOauthError
 
 from moodtunes.errors import MoodtunesError
-from moodtunes.music.catalog import track_key
+from moodtunes.music.matching import best_match, track_key
 
 API_URL = "https://api.spotify.com/v1/"
 ACCOUNTS_URL = "https://accounts.spotify.com"
@@ -659,24 +658,6 @@ class SpotifyLibrary:
                 ) from err
 
 
-def best_match(
-    title: str, artist: str, candidates: Sequence[SpotifyTrack]
-) -> SpotifyTrack | None:
-    """The candidate that is the song `title` by `artist`, or None when none is. Titles match
-    exactly, then without version notes ("(Live)", " - Remastered 2011"), then one inside the
-    other word for word ("Für Elise" in "Bagatelle No. 25 ... "Für Elise""); an artist matches
-    when it is one of the candidate's artists, or one contains the other word for word
-    ("Beethoven", "Ludwig van Beethoven")."""
-    best: SpotifyTrack | None = None
-    best_score = 0
-    for candidate in candidates:
-        title_score = _title_score(title, candidate.title)
-        artist_score = _artist_score(artist, candidate.artists or (candidate.artist,))
-        if title_score and artist_score and title_score * 3 + artist_score > best_score:
-            best, best_score = candidate, title_score * 3 + artist_score
-    return best
-
-
 # --- helpers ------------------------------------------------------------------------------------
 
 
@@ -846,48 +827,3 @@ def _mapping(obj: Any, key: str) -> dict[str, Any]:
     """obj[key] when obj is a mapping and that is one too, else {}."""
     value = obj.get(key) if isinstance(obj, dict) else None
     return value if isinstance(value, dict) else {}
-
-
-_VERSION_NOTE = re.compile(r"\s*(?:\([^()]*\)|\[[^\[\]]*\]|\s-\s[^-]*)$")
-
-
-def _normalised(text: str) -> str:
-    """Case, accents, "&"/"and" and punctuation set aside: "Beyoncé & JAY-Z" -> "beyonce and
-    jay z"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    plain = plain.replace("&", " and ")
-    return " ".join(re.sub(r"[^\w\s]|_", " ", plain).split())
-
-
-def _bare_title(title: str) -> str:
-    """The title without trailing version notes: "Song (Remastered 2011) - Live" -> "song"."""
-    previous = None
-    while previous != title:
-        previous, title = title, _VERSION_NOTE.sub("", title)
-    return _normalised(title)
-
-
-def _contains_words(outer: str, inner: str) -> bool:
-    return bool(inner) and f" {inner} " in f" {outer} "
-
-
-def _title_score(wanted: str, found: str) -> int:
-    if _normalised(wanted) == _normalised(found):
-        return 3
-    bare_wanted, bare_found = _bare_title(wanted), _bare_title(found)
-    if bare_wanted and bare_wanted == bare_found:
-        return 2
-    if _contains_words(bare_found, bare_wanted) or _contains_words(bare_wanted, bare_found):
-        return 1
-    return 0
-
-
-def _artist_score(wanted: str, found: Sequence[str]) -> int:
-    name = _normalised(wanted)
-    names = [_normalised(artist) for artist in found]
-    if name in names or name == _normalised(" & ".join(found)):
-        return 2
-    if any(_contains_words(name, n) or _contains_words(n, name) for n in names):
-        return 1
-    return 0

@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -38,6 +36,7 @@ from moodtunes.music.importers import (
     read_pmemo,
     read_spotify_features,
 )
+from moodtunes.music.matching import match_key, primary_artist
 
 # Where the shared music folder sits when run from the project's root.
 DEFAULT_SHARED_MUSIC = Path("..") / "shared" / "data" / "music"
@@ -140,73 +139,6 @@ class ValidationReport:
                 return report
         names = ", ".join(report.name for report in self.sources)
         raise KeyError(f"no source {name!r} in the report; it has: {names}")
-
-
-# --- keys -----------------------------------------------------------------------------------
-
-# Version notes in brackets: "(Remastered 2009)", "[Live]", "(feat. X)".
-_BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]|\{[^}]*\}")
-# A bracket that opens a title is part of its name: "(Sittin' On) The Dock of the Bay".
-_LEADING_BRACKET = re.compile(r"\s*[(\[{]([^)\]}]*)[)\]}]")
-# Version notes after a dash, as Spotify writes them: "Yesterday - Remastered 2009".
-_DASH_NOTE = re.compile(
-    r"\s+-\s+(?:.*\b)?(?:remaster(?:ed)?|version|edit|live|mono|stereo|mix|remix|demo|"
-    r"acoustic|instrumental|single|from|bonus|deluxe|recorded)\b.*$",
-    re.IGNORECASE,
-)
-# A featured artist, in a title or an artist: everything from the word on.
-_FEATURING = re.compile(r"\s(?:feat|ft|featuring)\b\.?.*$", re.IGNORECASE)
-# Where a list of artists splits; the first one is the primary artist.
-_ARTIST_SEPARATOR = re.compile(r"\s*(?:,|&|\+|/|\band\b|\bwith\b|\bx\b|\bvs\.?)\s*")
-_NOT_WORD = re.compile(r"[^\w\s]|_")
-
-
-# Latin letters that Unicode does not decompose into a base letter and an accent.
-_UNDECOMPOSED = str.maketrans(
-    {"ı": "i", "ø": "o", "đ": "d", "ł": "l", "ß": "ss", "æ": "ae", "œ": "oe", "þ": "th", "ð": "d"}
-)
-
-
-def _plain(text: str) -> str:
-    """Lower case, no accents, no punctuation, "&" as "and", single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_UNDECOMPOSED))
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
-    bare = bare.replace("&", " and ").replace("'", "").replace("\u2019", "")
-    return " ".join(_NOT_WORD.sub(" ", bare).split())
-
-
-def _strip_notes(text: str) -> str:
-    text = _FEATURING.sub("", text)
-    lead = _LEADING_BRACKET.match(text)
-    head, rest = (lead.group(1) + " ", text[lead.end() :]) if lead else ("", text)
-    return _DASH_NOTE.sub("", head + _BRACKETED.sub(" ", rest))
-
-
-def normalise_title(title: str) -> str:
-    """A title without case, accents, punctuation, featured artists or version notes (the
-    bracketed or dashed parts after the name); a bracket that opens the title is kept."""
-    # A title of brackets or punctuation only keeps them rather than become empty.
-    return _plain(_strip_notes(title)) or _plain(title) or " ".join(title.casefold().split())
-
-
-def normalise_artist(artist: str) -> str:
-    """An artist without case, accents, punctuation, featured artists or a leading "the"."""
-    plain = _plain(_FEATURING.sub("", artist)) or _plain(artist)
-    if not plain:
-        return " ".join(artist.casefold().split())
-    return plain.removeprefix("the ")
-
-
-def primary_artist(artist: str) -> str:
-    """The first of several credited artists ("Queen & David Bowie" -> "queen"), normalised."""
-    first = _ARTIST_SEPARATOR.split(_FEATURING.sub("", artist).casefold(), maxsplit=1)[0]
-    return normalise_artist(first) or normalise_artist(artist)
-
-
-def match_key(title: str, artist: str) -> tuple[str, str]:
-    """The key that matches a song across data sets (see `normalise_title`,
-    `normalise_artist`)."""
-    return normalise_title(title), normalise_artist(artist)
 
 
 # --- statistics -----------------------------------------------------------------------------

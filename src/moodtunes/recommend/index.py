@@ -9,40 +9,13 @@ duplicate" cost a few scattered writes rather than a pass over the catalog.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
-from moodtunes.music.catalog import Catalog, Track, track_key
-
-# Words that mark another recording of the same song rather than another song. They only count
-# inside brackets or after a " - " ("Yesterday - Remastered 2009", "Hallelujah (Live)"), since
-# plain titles contain them too ("Itsumo Nando Demo", "Live and Let Die").
-_VERSION_WORDS = (
-    r"live|remaster(?:ed)?|version|edit|mix|remix|mono|stereo|demo|acoustic|unplugged|"
-    r"instrumental|deluxe|bonus|single|radio|session|feat\.?|ft\.?|featuring"
-)
-_BRACKETED_VERSION = re.compile(
-    rf"[\(\[][^\)\]]*\b(?:{_VERSION_WORDS})\b[^\)\]]*[\)\]]", re.IGNORECASE
-)
-_DASHED_VERSION = re.compile(rf"\s[-–—]\s.*\b(?:{_VERSION_WORDS})\b.*$", re.IGNORECASE)
-_FEATURING = re.compile(r"\s(?:feat\.?|ft\.?|featuring)\s.*$", re.IGNORECASE)
-_NOT_WORD = re.compile(r"[^\w]+")
-
-
-def work_title(title: str) -> str:
-    """The song a title names, blind to case, punctuation and version marks: "Yesterday -
-    Remastered 2009", "Yesterday (Live)" and "yesterday" are one work. Covers (the same
-    title by another artist) thereby count as the same work too, which is what a playlist
-    wants: nobody wants two "Hallelujah"s in ten songs, even by different singers."""
-    text = _BRACKETED_VERSION.sub(" ", title)
-    text = _DASHED_VERSION.sub(" ", text)
-    text = _FEATURING.sub(" ", text)
-    words = _NOT_WORD.sub(" ", text.casefold()).split()
-    # A title that is nothing but a version mark ("(Live)") keeps its own words.
-    return " ".join(words) or " ".join(_NOT_WORD.sub(" ", title.casefold()).split())
+from moodtunes.music.catalog import Catalog, Track
+from moodtunes.music.matching import name_key, track_key, work_title
 
 
 def _codes(values: Iterable[str]) -> tuple[npt.NDArray[np.int32], list[str]]:
@@ -100,9 +73,9 @@ class Index:
         self.titles = list(titles)
         self._tracks = tuple(tracks) if tracks is not None else None
 
-        # Artists are told apart by their normalised name, as `track_key` does; the first
-        # spelling seen is the one shown.
-        artist_keys = [" ".join(artist.casefold().split()) for artist in artists]
+        # Artists are told apart by their `name_key`, as `track_key` does; the first spelling
+        # seen is the one shown.
+        artist_keys = [name_key(artist) for artist in artists]
         self.artist_codes, self.artist_keys = _codes(artist_keys)
         first_row = np.unique(self.artist_codes, return_index=True)[1]
         self.artist_names = [artists[int(row)] for row in first_row]
@@ -111,7 +84,7 @@ class Index:
         self.n_works = len(works)
 
         genre_lists = [
-            tuple(dict.fromkeys(g.strip().casefold() for g in track_genres if g.strip()))
+            tuple(dict.fromkeys(name_key(g) for g in track_genres if g.strip()))
             for track_genres in (genres if genres is not None else [()] * size)
         ]
         self.genre_names: list[str] = list(

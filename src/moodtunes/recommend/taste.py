@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from moodtunes.music.catalog import Catalog, Track, track_key
+from moodtunes.music.catalog import Catalog, Track
+from moodtunes.music.matching import name_key, track_key
 from moodtunes.recommend.index import Index
 
 EVENT_KINDS: tuple[str, ...] = ("like", "dislike", "play", "skip", "complete")
@@ -88,14 +89,6 @@ class TasteSettings:
     def __post_init__(self) -> None:
         if not (math.isfinite(self.half_life_days) and self.half_life_days > 0):
             raise ValueError(f"half_life_days must be positive, got {self.half_life_days!r}")
-
-
-def _norm_artist(name: str) -> str:
-    return " ".join(name.casefold().split())
-
-
-def _norm_genre(name: str) -> str:
-    return name.strip().casefold()
 
 
 @dataclass(frozen=True)
@@ -178,8 +171,8 @@ class TasteModel:
         self.disliked = frozenset(k for k, v in verdict.items() if v == "dislike")
         self.known = frozenset(signal)
         self.library = frozenset(library_keys)
-        self.favourite_artists = frozenset(_norm_artist(a) for a in favourite_artists if a.strip())
-        self.favourite_genres = frozenset(_norm_genre(g) for g in favourite_genres if g.strip())
+        self.favourite_artists = frozenset(name_key(a) for a in favourite_artists if a.strip())
+        self.favourite_genres = frozenset(name_key(g) for g in favourite_genres if g.strip())
         self._liked_by_artist = Counter(artist for _, artist in self.liked)
         self._view = None
         return self
