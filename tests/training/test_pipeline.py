@@ -8,9 +8,9 @@ import pytest
 pytest.importorskip("torch", reason="the training extra is not installed")
 
 from moodtunes.cli import main  # noqa: E402
-from moodtunes.training.nets import MODELS, create_model  # noqa: E402
+from moodtunes.training.config import MODELS, TrainConfig  # noqa: E402
+from moodtunes.training.nets import create_model  # noqa: E402
 from moodtunes.training.pipeline import run_training  # noqa: E402
-from moodtunes.training.train import TrainConfig  # noqa: E402
 from moodtunes.vision.classifier import EmotionClassifier  # noqa: E402
 from tests.support import FER_DIR, require_shared  # noqa: E402
 
@@ -81,7 +81,7 @@ def test_warm_restart_with_weight_averaging_carries_the_history(tmp_path: Path) 
 
     first = train(_tiny(tmp_path / "a", epochs=2, erase=0.5), progress=False)
     config = _tiny(tmp_path / "b", epochs=1, init_from=str(first), ema_decay=0.9, seed=1)
-    best = torch.load(train(config, progress=False), weights_only=False)
+    best = torch.load(train(config, progress=False), weights_only=True)
     history = best["history"]
     # the first run's two epochs, then this one, numbered on, with the raw weights' accuracy
     assert [r["epoch"] for r in history] == [1, 2, 3]
@@ -89,12 +89,12 @@ def test_warm_restart_with_weight_averaging_carries_the_history(tmp_path: Path) 
     assert history[0]["raw_val_acc"] is None
     assert 0 <= history[2]["raw_val_acc"] <= 1
     # the averaged weights are the ones kept: they differ from the raw ones in last.ckpt
-    last = torch.load(Path(config.out_dir) / "last.ckpt", weights_only=False)
+    last = torch.load(Path(config.out_dir) / "last.ckpt", weights_only=True)
     weight = "features.0.weight"
     assert not torch.equal(best["model"][weight], last["model"][weight])
     assert torch.equal(best["model"][weight], last["ema"][f"module.{weight}"])
     # resuming the finished run trains nothing and keeps the history
-    assert torch.load(train(config, progress=False), weights_only=False)["history"] == history
+    assert torch.load(train(config, progress=False), weights_only=True)["history"] == history
 
 
 def test_warm_restart_refuses_another_architecture(tmp_path: Path) -> None:
@@ -114,8 +114,8 @@ def test_same_seed_same_weights_and_resume_continues(tmp_path: Path) -> None:
     b = _tiny(tmp_path / "b", epochs=1)
     from moodtunes.training.train import train
 
-    wa = torch.load(train(a, progress=False), weights_only=False)["model"]
-    wb = torch.load(train(b, progress=False), weights_only=False)["model"]
+    wa = torch.load(train(a, progress=False), weights_only=True)["model"]
+    wb = torch.load(train(b, progress=False), weights_only=True)["model"]
     for key in wa:
         assert torch.equal(wa[key], wb[key]), key
     # a finished run resumes without training again; another config is refused
@@ -139,7 +139,7 @@ def test_the_papers_schedule_keeps_its_learning_rate(tmp_path: Path) -> None:
 
     config = _tiny(tmp_path, optimizer="adam", schedule="constant", lr=1e-4, weight_decay=0.0,
                    label_smoothing=0.0, augment=False)
-    history = torch.load(train(config, progress=False), weights_only=False)["history"]
+    history = torch.load(train(config, progress=False), weights_only=True)["history"]
     assert [r["lr"] for r in history] == [1e-4, 1e-4]
     with pytest.raises(ValueError, match="unknown optimizer 'sgd'; choose one of: adamw, adam"):
         train(_tiny(tmp_path / "x", optimizer="sgd"), progress=False)
@@ -233,10 +233,10 @@ def test_weight_averaged_run_from_random_weights(tmp_path: Path) -> None:
     one = _tiny(tmp_path / "one", epochs=1, **tiny)
     train(one, progress=False)
     four = _tiny(tmp_path / "four", epochs=4, **tiny)
-    best = torch.load(train(four, progress=False), weights_only=False)
+    best = torch.load(train(four, progress=False), weights_only=True)
     weight = "features.0.weight"
-    first = torch.load(Path(one.out_dir) / "last.ckpt", weights_only=False)["model"][weight]
-    last = torch.load(Path(four.out_dir) / "last.ckpt", weights_only=False)
+    first = torch.load(Path(one.out_dir) / "last.ckpt", weights_only=True)["model"][weight]
+    last = torch.load(Path(four.out_dir) / "last.ckpt", weights_only=True)
     raw, ema = last["model"][weight], last["ema"][f"module.{weight}"]
     # without the warm-up the average would still be 99% the first step's weights
     assert (ema - raw).norm() < 0.5 * (first - raw).norm()
@@ -245,7 +245,7 @@ def test_weight_averaged_run_from_random_weights(tmp_path: Path) -> None:
 
 
 def test_blended_targets_mix_the_label_with_the_ferplus_votes() -> None:
-    from moodtunes.training.data import FaceSet
+    from moodtunes.evaluation.fer2013 import FaceSet
     from moodtunes.training.train import blended_targets
 
     votes = np.array([[0, 0, 0, 1, 0, 0, 0],  # all annotators agree with the label (happy)

@@ -12,11 +12,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from moodtunes.training.data import FaceSet
+from moodtunes.evaluation.fer2013 import FaceSet
+from moodtunes.training.config import TrainConfig
 from moodtunes.training.export import ProbabilityHead, export_onnx, head_probabilities
 from moodtunes.training.quantize import ACCURACY_TOLERANCE, CALIBRATION_FACES, quantize_model
 from moodtunes.training.train import (
-    TrainConfig,
+    checkpoint_net,
     load_checkpoint,
     read_faces,
     recalibrate_batchnorm,
@@ -67,6 +68,8 @@ def package_model(checkpoints: list[Path], out: Path, mirror: bool = True,
     """
     loaded = [load_checkpoint(path) for path in checkpoints]
     nets = [net for net, _ in loaded]
+    descriptions = [checkpoint_net(state, path).to_dict()
+                    for (_, state), path in zip(loaded, checkpoints, strict=True)]
     configs = [TrainConfig(**{**asdict(TrainConfig()), **state["config"]})
                for _, state in loaded]
     first = configs[0]
@@ -99,6 +102,7 @@ def package_model(checkpoints: list[Path], out: Path, mirror: bool = True,
     single = len(loaded) == 1
     metadata = {
         "architecture": "+".join(c.arch for c in configs),
+        "net": descriptions,  # one NetConfig per member, as training.config.NetConfig.to_dict
         "training_data": f"{Path(first.train_data).name} {first.train_usage}"
         + (f" (first {first.limit})" if first.limit else ""),
         "validation_data": f"{Path(first.val_data).name} {first.val_usage}",

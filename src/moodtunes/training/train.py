@@ -5,10 +5,11 @@ from __future__ import annotations
 import copy
 import json
 import math
+import pickle
 import random
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,59 +21,11 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
 from moodtunes.emotions import EMOTIONS
-from moodtunes.training.data import FaceSet, load_faces
+from moodtunes.evaluation.fer2013 import FaceSet, load_faces
+from moodtunes.training.config import MODELS, OPTIMIZERS, SCHEDULES, NetConfig, TrainConfig
 from moodtunes.training.export import ProbabilityHead, head_probabilities
 from moodtunes.training.nets import create_model
 from moodtunes.vision.preprocess import FER2013_MEAN, FER2013_STD
-
-
-@dataclass
-class TrainConfig:
-    """Everything that decides a training run; saved in every checkpoint."""
-
-    arch: str = "vgg_small"
-    epochs: int = 30
-    batch_size: int = 128
-    lr: float = 3e-3
-    weight_decay: float = 0.01
-    optimizer: str = "adamw"  # or "adam" (weight decay as an L2 term, as in Keras)
-    schedule: str = "onecycle"  # or "constant" (the paper's fixed learning rate)
-    label_smoothing: float = 0.1
-    # Share of the one-cycle schedule spent warming up to `lr`.
-    pct_start: float = 0.2
-    # Exponential moving average of the weights, updated every step (0 turns it off). When on,
-    # the averaged network is the one validated, selected and exported. From random weights its
-    # decay ramps up over the first steps (see ema_update).
-    ema_decay: float = 0.0
-    # Start from the weights of this checkpoint (a warm restart: a new one-cycle schedule and a
-    # fresh optimizer) instead of from random weights. Its training history is carried over, so
-    # the run's curves and training time cover the whole recipe.
-    init_from: str | None = None
-    seed: int = 0
-    augment: bool = True
-    # Share of faces that get one random rectangle (2-20% of the face) blanked to the mean
-    # (random erasing, Zhong et al. 2020), after the affine augmentation; 0 turns it off.
-    erase: float = 0.0
-    # Weight of the FER+ votes in each face's target: (1 - w) one-hot FER2013 label + w FER+
-    # vote distribution (faces without votes keep their label); 0 trains on the labels alone.
-    # Up to 0.5 the label stays the top class of every target. The votes come with an npz file, or
-    # from `ferplus` (a fer2013new.csv) for a fer2013.csv.
-    soft_targets: float = 0.0
-    ferplus: str | None = None
-    train_data: str = "../shared/data/fer2013/train.npz"
-    val_data: str = "../shared/data/fer2013/publictest.npz"
-    # Which Usage to take from a fer2013.csv or a train/test folder (an npz holds one split).
-    train_usage: str = "Training"
-    val_usage: str = "PublicTest"
-    limit: int | None = None
-    threads: int = 2
-    device: str = "auto"
-    out_dir: str = "runs/latest"
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-OPTIMIZERS = ("adamw", "adam")
-SCHEDULES = ("onecycle", "constant")
 
 
 @dataclass
@@ -275,7 +228,8 @@ def train(config: TrainConfig, resume: bool = True, progress: bool = True) -> Pa
     train_targets = (torch.from_numpy(blended_targets(train_set, config.soft_targets)).to(device)
                      if config.soft_targets > 0 else None)
 
-    model = create_model(config.arch).to(device)
+    net = config.net()
+    model = create_model(net).to(device)
     prior: list[dict[str, Any]] = []
     if config.init_from:
         prior = _load_initial_weights(model, config, device)
@@ -299,12 +253,17 @@ def train(config: TrainConfig, resume: bool = True, progress: bool = True) -> Pa
 
     last_path, best_path = out / "last.ckpt", out / "best.ckpt"
     if resume and last_path.exists():
-        state = torch.load(last_path, map_location=device, weights_only=False)
+        state = read_checkpoint(last_path, device)
         # settings added since the checkpoint was written count as their defaults
         if {**asdict(TrainConfig()), **state["config"]} != asdict(config):
             raise ValueError(
                 f"{last_path} was written by a different configuration; "
                 "pass --fresh to start over or use another --out folder"
+            )
+        if checkpoint_net(state, last_path) != net:
+            raise ValueError(
+                f"{last_path} holds another {config.arch} network than training.config.MODELS "
+                "describes now; pass --fresh to start over or use another --out folder"
             )
         model.load_state_dict(state["model"])
         if ema is not None:
@@ -368,11 +327,12 @@ def train(config: TrainConfig, resume: bool = True, progress: bool = True) -> Pa
         improved = val_acc > best_acc
         if improved:
             best_acc = val_acc
-            _checkpoint(best_path, model=selected.state_dict(), config=asdict(config),
-                        epoch=epoch + 1, val_acc=val_acc, history=history)
-        _checkpoint(last_path, model=model.state_dict(), optimizer=optimizer.state_dict(),
-                    scheduler=scheduler.state_dict(), generator=generator.get_state(),
-                    torch_rng=torch.get_rng_state(), config=asdict(config), epoch=epoch + 1,
+            _checkpoint(best_path, model=selected.state_dict(), net=net.to_dict(),
+                        config=asdict(config), epoch=epoch + 1, val_acc=val_acc, history=history)
+        _checkpoint(last_path, model=model.state_dict(), net=net.to_dict(),
+                    optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(),
+                    generator=generator.get_state(), torch_rng=torch.get_rng_state(),
+                    config=asdict(config), epoch=epoch + 1,
                     best_acc=best_acc, history=history,
                     **({"ema": ema.state_dict()} if ema is not None else {}))
         (out / "history.json").write_text(json.dumps(history, indent=2))
@@ -398,8 +358,8 @@ def _load_initial_weights(model: nn.Module, config: TrainConfig,
     path = Path(config.init_from or "")
     if not path.exists():
         raise ValueError(f"--init-from: no checkpoint at {path}")
-    state = torch.load(path, map_location=device, weights_only=False)
-    if state["config"]["arch"] != config.arch:
+    state = read_checkpoint(path, device)
+    if checkpoint_net(state, path) != config.net():
         raise ValueError(f"--init-from: {path} holds a {state['config']['arch']} network, "
                          f"not {config.arch}")
     model.load_state_dict(state["model"])
@@ -408,10 +368,45 @@ def _load_initial_weights(model: nn.Module, config: TrainConfig,
     return history
 
 
+def read_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> dict[str, Any]:
+    """A checkpoint's fields, read as plain data and tensors only (`weights_only`): a file that
+    would run code when unpickled is refused, not executed."""
+    try:
+        state: dict[str, Any] = torch.load(path, map_location=device, weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise ValueError(f"{path} is not a moodtunes checkpoint of plain data and tensors "
+                         f"({str(exc).splitlines()[0]})") from None
+    if not isinstance(state, dict) or "model" not in state or "config" not in state:
+        raise ValueError(f"{path} is not a moodtunes checkpoint (no model and config in it)")
+    return state
+
+
+def checkpoint_net(state: dict[str, Any], path: str | Path) -> NetConfig:
+    """The network a checkpoint holds. Checkpoints written before they described their network
+    name only its architecture: that name's network in MODELS is taken to be theirs."""
+    if "net" in state:
+        try:
+            return NetConfig.from_dict(state["net"])
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from None
+    arch = state["config"].get("arch")
+    if arch not in MODELS:
+        raise ValueError(
+            f"{path} predates checkpoints that describe their network, and its architecture "
+            f"{arch!r} is no longer registered (known: {', '.join(sorted(MODELS))}); "
+            "it cannot be rebuilt"
+        )
+    return MODELS[arch]
+
+
 def load_checkpoint(path: str | Path, device: str = "cpu") -> tuple[nn.Module, dict[str, Any]]:
     """The network saved in a checkpoint (in eval mode) and the checkpoint's other fields."""
-    state = torch.load(path, map_location=device, weights_only=False)
-    model = create_model(state["config"]["arch"])
-    model.load_state_dict(state["model"])
+    state = read_checkpoint(path, device)
+    net = checkpoint_net(state, path)
+    model = create_model(net)
+    try:
+        model.load_state_dict(state["model"])
+    except RuntimeError as exc:  # the network's code or, for an old checkpoint, MODELS changed
+        raise ValueError(f"{path}'s weights do not fit {net}: {str(exc).splitlines()[0]}") from None
     model.eval()
     return model, state

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -76,6 +77,21 @@ class EmotionClassifier:
     def validation_accuracy(self) -> float | None:
         value = self.metadata.get("moodtunes.validation_accuracy")
         return float(value) if value is not None else None
+
+    @property
+    def networks(self) -> list[dict[str, Any]] | None:
+        """The members' network descriptions (training's NetConfig as plain data), one per
+        member; None for a model exported before they were recorded."""
+        value = self.metadata.get("moodtunes.net")
+        if value is None:
+            return None
+        try:
+            networks = json.loads(value)
+        except ValueError:
+            raise ModelError(f"{self.path}: moodtunes.net is not JSON: {value[:80]!r}") from None
+        if not isinstance(networks, list):
+            raise ModelError(f"{self.path}: moodtunes.net is not a list of networks")
+        return networks
 
     def predict(self, faces: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
         """(N, 7) probabilities, in EMOTIONS order, for (N, 48, 48) uint8 grey faces."""

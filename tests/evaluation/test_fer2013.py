@@ -15,8 +15,8 @@ import numpy.typing as npt
 import pytest
 
 from moodtunes.emotions import EMOTIONS
-from moodtunes.training import data
-from moodtunes.training.data import (
+from moodtunes.evaluation import fer2013
+from moodtunes.evaluation.fer2013 import (
     FERPLUS_COLUMNS,
     USAGES,
     FaceSet,
@@ -60,7 +60,7 @@ def sample() -> Sample:
 @pytest.fixture(params=[3, 1024], ids=["chunks-of-3", "one-chunk"])
 def chunk_rows(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
     """Run a test with pixel rows parsed in many small chunks and in a single one."""
-    monkeypatch.setattr(data, "_CHUNK_ROWS", request.param)
+    monkeypatch.setattr(fer2013, "_CHUNK_ROWS", request.param)
     return int(request.param)
 
 
@@ -89,6 +89,37 @@ def assert_same(faces: FaceSet, images: npt.NDArray[np.uint8],
     assert faces.images.dtype == np.uint8 and faces.labels.dtype == np.int64
     np.testing.assert_array_equal(faces.images, images)
     np.testing.assert_array_equal(faces.labels, labels)
+
+
+# -- npz -----------------------------------------------------------------------------------
+
+
+def test_loads_an_npz(tmp_path: Path) -> None:
+    path = tmp_path / "faces.npz"
+    np.savez(path, images=np.zeros((3, 48, 48), np.uint8), labels=np.array([0, 3, 6]))
+    faces = load_npz(path)
+    assert len(faces) == 3 and faces.labels.tolist() == [0, 3, 6]
+    assert len(faces.subset(2)) == 2
+
+
+def test_missing_keys_and_files_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "bad.npz"
+    np.savez(path, pixels=np.zeros((3, 48, 48), np.uint8))
+    with pytest.raises(ValueError, match="missing key.*images, labels"):
+        load_npz(path)
+    with pytest.raises(FileNotFoundError, match="nothing.npz"):
+        load_npz(tmp_path / "nothing.npz")
+    junk = tmp_path / "junk.npz"
+    junk.write_bytes(b"junk")
+    with pytest.raises(ValueError, match="not a readable npz"):
+        load_npz(junk)
+
+
+def test_wrong_shapes_and_labels() -> None:
+    with pytest.raises(ValueError, match=r"\(N, 48, 48\)"):
+        FaceSet(np.zeros((2, 32, 32), np.uint8), np.zeros(2, np.int64), "x")
+    with pytest.raises(ValueError, match="labels must lie"):
+        FaceSet(np.zeros((1, 48, 48), np.uint8), np.array([7]), "x")
 
 
 # -- fer2013.csv ---------------------------------------------------------------------------
@@ -505,7 +536,7 @@ def test_load_faces_says_what_it_cannot_read(tmp_path: Path, sample: Sample) -> 
 
 def test_the_loaders_do_not_import_torch() -> None:
     # `moodtunes evaluate` reads data without the train extra installed.
-    code = ("import sys, moodtunes.training.data; "
+    code = ("import sys, moodtunes.evaluation.fer2013; "
             "sys.exit('torch' in sys.modules or 'tqdm' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                             text=True, check=False)

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from moodtunes.emotions import EMOTIONS
-from moodtunes.training.evaluate import Evaluation
+from moodtunes.evaluation.metrics import Evaluation
 
 CALIBRATION_BINS = 15
 

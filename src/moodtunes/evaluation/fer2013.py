@@ -9,7 +9,8 @@ Bad rows and files are never dropped silently. By default they are skipped and e
 described, with its line number or path, in the `problems` list the loader returns; with
 `strict=True` the first one raises ValueError instead.
 
-This module uses numpy and OpenCV only: `moodtunes evaluate` imports it without torch.
+This module uses numpy and OpenCV only (no torch): `moodtunes evaluate` and the training both
+read faces through it.
 """
 
 from __future__ import annotations

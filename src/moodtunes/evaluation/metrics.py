@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from moodtunes.emotions import EMOTIONS
-from moodtunes.training.data import FaceSet
+from moodtunes.evaluation.fer2013 import FaceSet
 from moodtunes.vision.classifier import EmotionClassifier
 
 
