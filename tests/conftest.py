@@ -3,6 +3,7 @@ model and catalog."""
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from moodtunes.config import Settings
 from moodtunes.music.catalog import Catalog
+from moodtunes.prepare import prepare
 from moodtunes.vision.faces import create_detector
 from moodtunes.vision.recognizer import EmotionRecognizer
 from moodtunes.web import create_app
@@ -31,6 +33,25 @@ def private_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("MOODTUNES_HOME", str(home))
     monkeypatch.delenv("DATABASE_URL", raising=False)
     return home
+
+
+@pytest.fixture(scope="session")
+def prepared_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder that `moodtunes db upgrade` prepared once (schema, built-in catalog,
+    secret key), which tests copy rather than prepare again."""
+    home = tmp_path_factory.mktemp("prepared-home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MOODTUNES_HOME", str(home))
+        patch.delenv("DATABASE_URL", raising=False)
+        prepare(Settings())
+    return home
+
+
+@pytest.fixture
+def prepared_home(private_data_dir: Path, prepared_template: Path) -> Path:
+    """This test's data folder, prepared as `moodtunes db upgrade` leaves it."""
+    shutil.copytree(prepared_template, private_data_dir, dirs_exist_ok=True)
+    return private_data_dir
 
 
 @pytest.fixture(scope="session")
@@ -71,7 +92,7 @@ def catalog() -> Catalog:
 
 
 @pytest.fixture
-def app(recognizer: EmotionRecognizer, catalog: Catalog, tmp_path: Path) -> Flask:
+def app(recognizer: EmotionRecognizer, catalog: Catalog, prepared_home: Path) -> Flask:
     services = Services(recognizer, catalog, Settings(max_upload_mb=1))
     return create_app({"TESTING": True, "SECRET_KEY": "test"}, settings=services.settings,
                       services=services)

@@ -30,6 +30,12 @@ CHROMIUM_MARKS = [
                        reason="needs Debian's chromium at /usr/bin/chromium (make browser)"),
 ]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+# A fake camera that needs no permission prompt; add --use-file-for-fake-video-capture=VIDEO.y4m.
+FAKE_CAMERA_ARGS = [
+    "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+]
 
 
 def needs_chromium(test: Callable[..., None]) -> Callable[..., None]:
@@ -122,3 +128,21 @@ def revision(engine: Any) -> str | None:
 
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def insert_old_track(connection: Any, title: str, artist: str) -> int:
+    """A song as the oldest schema (0001) stores it, written with plain SQL: today's
+    repository functions write today's schema."""
+    from sqlalchemy import text
+
+    from moodtunes.music.catalog import track_key
+
+    title_key, artist_key = track_key(title, artist)
+    connection.execute(text(
+        "INSERT INTO tracks (title, artist, album, year, genres, moods, valence, arousal, "
+        "explicit, source, title_key, artist_key, created_at) VALUES (:title, :artist, '', "
+        "NULL, '[]', '[]', NULL, NULL, NULL, 'test', :tk, :ak, '2026-01-01 00:00:00')"),
+        {"title": title, "artist": artist, "tk": title_key, "ak": artist_key})
+    found: int = connection.execute(text("SELECT id FROM tracks WHERE title_key = :tk"),
+                                    {"tk": title_key}).scalar_one()
+    return found

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
+import secrets
 import tomllib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_type_hints
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +51,115 @@ def data_dir(environ: Mapping[str, str] | None = None) -> Path:
     return Path(base).expanduser() / "moodtunes"
 
 
-def _coerce(name: str, value: Any, default: Any) -> Any:
-    kind = type(default) if default is not None else str
-    if kind is int:
+SECRET_KEY_FILE = "secret_key"
+# A key of fewer characters than this in the key file is not one moodtunes wrote.
+MIN_SECRET_KEY_CHARS = 32
+
+
+class SecretKeyError(ValueError):
+    """No usable secret key for the session cookies."""
+
+
+def secret_key_path(environ: Mapping[str, str] | None = None) -> Path:
+    return data_dir(environ) / SECRET_KEY_FILE
+
+
+def read_secret_key(path: Path) -> str | None:
+    """The key kept in `path`; None when there is no file. `SecretKeyError` for a file that
+    cannot be read or holds no real key (empty, or truncated)."""
+    try:
+        key = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SecretKeyError(f"cannot read the secret key file {path}: {exc}") from None
+    if len(key) < MIN_SECRET_KEY_CHARS:
+        raise SecretKeyError(f"the secret key file {path} holds no usable key; delete it and "
+                             "run `moodtunes db upgrade` to make a new one")
+    return key
+
+
+def write_secret_key(path: Path) -> tuple[str, bool]:
+    """The key in `path`, made first when there is none: written whole to a private temporary
+    file (mode 0600) and linked into place, so a reader never sees half a key, and when two
+    processes race, both end up with the one that was linked first. A file holding no usable
+    key is replaced. The key, and whether this call made it."""
+    try:
+        found = read_secret_key(path)
+    except SecretKeyError:
+        found, replace_bad = None, True
+    else:
+        replace_bad = False
+    if found is not None:
+        return found, False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(key + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        if replace_bad:
+            os.replace(temporary, path)
+            return key, True
         try:
-            return int(value)
-        except (TypeError, ValueError):
+            os.link(temporary, path)
+        except FileExistsError:  # another process made it meanwhile: theirs is the key
+            again = read_secret_key(path)
+            if again is None:
+                raise SecretKeyError(f"the secret key file {path} vanished") from None
+            return again, False
+        return key, True
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def _field_type(name: str) -> tuple[type, bool]:
+    """The type of a Settings field, and whether it may be None."""
+    hint = get_type_hints(Settings)[name]
+    args = [a for a in get_args(hint) if a is not type(None)]
+    optional = len(args) != len(get_args(hint))
+    return (args[0] if args else hint), optional
+
+
+def _coerce(name: str, value: Any) -> Any:
+    """`value` (from TOML or from an environment variable's text) as the field's type."""
+    kind, optional = _field_type(name)
+    if value is None or (optional and value == ""):
+        if not optional:
+            raise ValueError(f"setting {name} needs a value")
+        return None
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in _TRUE or text in _FALSE:
+            return text in _TRUE
+        raise ValueError(f"setting {name} must be true or false, got {value!r}")
+    if kind is int:
+        if isinstance(value, bool) or isinstance(value, float):
+            raise ValueError(f"setting {name} must be a whole number, got {value!r}")
+        try:
+            return int(str(value).strip())
+        except ValueError:
             raise ValueError(f"setting {name} must be a whole number, got {value!r}") from None
-    return None if value in ("", None) else str(value)
+    if kind is float:
+        try:
+            number = float(value) if not isinstance(value, bool) else math.nan
+        except (TypeError, ValueError):
+            number = math.nan
+        if not math.isfinite(number):
+            raise ValueError(f"setting {name} must be a number, got {value!r}")
+        return number
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise ValueError(f"setting {name} must be text, got {value!r}")
+    return str(value)
 
 
 def load_settings(config_file: str | Path | None = None,
@@ -86,7 +189,7 @@ def load_settings(config_file: str | Path | None = None,
         if env_value is not None:
             values[name] = env_value
     values.update({k: v for k, v in overrides.items() if v is not None})
-    settings = replace(defaults, **{k: _coerce(k, v, known[k]) for k, v in values.items()})
+    settings = replace(defaults, **{k: _coerce(k, v) for k, v in values.items()})
     if settings.max_upload_mb < 1:
         raise ValueError("max_upload_mb must be at least 1")
     if settings.recommendations < 1:

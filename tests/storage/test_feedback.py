@@ -24,7 +24,7 @@ from moodtunes.storage.feedback import (
     recently_played,
     record_feedback,
 )
-from moodtunes.storage.library import add_to_library, ensure_profile, track_ids
+from moodtunes.storage.library import ensure_profile, track_ids
 from moodtunes.storage.models import (
     FEEDBACK_KINDS,
     Base,
@@ -33,7 +33,7 @@ from moodtunes.storage.models import (
     TrackRow,
 )
 from moodtunes.storage.tracks import import_tracks
-from tests.support import migrate, revision
+from tests.support import insert_old_track, migrate, revision
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -68,14 +68,14 @@ def test_0003_matches_the_models_and_indexes_by_profile_and_time(engine: Engine)
 def test_a_database_at_0002_with_a_library_is_upgraded_and_back(engine: Engine) -> None:
     migrate(engine, "0002")
     assert "feedback_events" not in inspect(engine).get_table_names()
-    with session_factory(engine).begin() as s:
-        import_tracks(s, [record("Old Song")])
-        # the profiles table as 0002 made it (today's model has more columns)
+    with engine.begin() as connection:  # the tables as 0002 made them: plain SQL
+        old = insert_old_track(connection, "Old Song", "Band")
         me = "0b6f3c52-0000-4000-8000-000000000002"
-        s.execute(text("INSERT INTO profiles (id, created_at) VALUES (:id, :at)"),
-                  {"id": me, "at": T0})
-        (old,) = track_ids(s, [track_key("Old Song", "Band")]).values()
-        add_to_library(s, me, [old], "saved")
+        connection.execute(text("INSERT INTO profiles (id, created_at) VALUES (:id, :at)"),
+                           {"id": me, "at": T0})
+        connection.execute(text("INSERT INTO library_entries (profile_id, track_id, kind, "
+                                "added_at) VALUES (:me, :old, 'saved', :at)"),
+                           {"me": me, "old": old, "at": T0})
 
     upgrade(engine)
 

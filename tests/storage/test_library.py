@@ -27,7 +27,7 @@ from moodtunes.storage.library import (
 )
 from moodtunes.storage.models import Base, LibraryEntryRow, ProfileRow, TrackRow
 from moodtunes.storage.tracks import import_tracks
-from tests.support import migrate, revision
+from tests.support import insert_old_track, migrate, revision
 
 
 def record(title: str, artist: str = "Band", **kw: object) -> ImportedTrack:
@@ -51,8 +51,8 @@ def test_a_database_at_0001_is_upgraded_and_keeps_its_tracks(engine: Engine) -> 
     migrate(engine, "0001")
     assert revision(engine) == "0001"
     assert "profiles" not in inspect(engine).get_table_names()
-    with session_factory(engine).begin() as s:
-        import_tracks(s, [record("Old Song")])
+    with engine.begin() as connection:
+        insert_old_track(connection, "Old Song", "Band")
 
     upgrade(engine)
 

@@ -19,8 +19,10 @@ def test_raw_jpeg_frame_gives_the_face_and_a_mood(client: FlaskClient,
     assert abs(x + w / 2 - (FACE_AT[0] + FACE_SIDE / 2)) < FACE_SIDE / 4
     assert face["emotion"] in EMOTIONS
     assert list(json.loads(res.data)["faces"][0]["scores"]) == list(EMOTIONS)  # label order
-    assert body["mood"]["emotion"] == face["emotion"] and body["mood"]["changed"] is True
-    assert body["mood"]["source"] == "browser"
+    assert body["mood"]["emotion"] == face["emotion"] and body["mood"]["source"] == "browser"
+    # The first frame makes the first playlist, and the answer brings it.
+    assert body["playlist_changed"] is True
+    assert body["playlist"]["emotion"] == face["emotion"] and body["recommendations"]
 
 
 def test_png_body_and_multipart_upload(client: FlaskClient,
@@ -38,7 +40,7 @@ def test_png_body_and_multipart_upload(client: FlaskClient,
 def test_no_face_is_an_empty_list(client: FlaskClient, blank_frame: np.ndarray) -> None:
     res = client.post("/api/emotion", data=jpeg(blank_frame), content_type="image/jpeg")
     assert res.status_code == 200
-    assert res.get_json() == {"faces": [], "mood": None}
+    assert res.get_json() == {"faces": [], "mood": None, "playlist_changed": False}
 
 
 def _error(res, status: int, code: str) -> None:  # type: ignore[no-untyped-def]
@@ -110,7 +112,8 @@ def test_lock_keeps_the_playlist(client: FlaskClient) -> None:
     # frames of another mood do not move a locked playlist
     client.post("/api/mood", json={"emotion": "surprise"})
     state = client.get("/api/state").get_json()
-    assert state["mood"]["playlist_emotion"] == "surprise"  # a hand-picked mood moves the lock
+    assert state["playlist"]["emotion"] == "surprise"  # a hand-picked mood moves the lock
+    assert state["playlist"]["locked"] is True
     client.post("/api/mood", json={"locked": False})
     assert client.get("/api/state").get_json()["mood"]["locked"] is False
     assert locked
@@ -124,8 +127,9 @@ def test_smoothing_over_frames_keeps_the_playlist(client: FlaskClient,
     playlist = client.get("/t").get_json()
     # a frame without a face changes nothing
     again = client.post("/api/emotion", data=jpeg(blank_frame),
-                        content_type="image/jpeg").get_json()["mood"]
-    assert again["emotion"] == first["emotion"] and again["changed"] is False
+                        content_type="image/jpeg").get_json()
+    assert again["mood"]["emotion"] == first["emotion"] and again["playlist_changed"] is False
+    assert "recommendations" not in again
     assert client.get("/t").get_json() == playlist
 
 
@@ -145,3 +149,29 @@ def test_index_page_and_friendly_errors(client: FlaskClient) -> None:
     _error(client.get("/api/nothing"), 404, "not_found")
     _error(client.get("/video_feed"), 404, "no_camera")
     _error(client.get("/api/emotion"), 405, "method_not_allowed")
+
+
+def test_only_the_paper_routes_themselves_answer_json(client: FlaskClient) -> None:
+    """/t and /video_feed answer JSON; a page that merely starts with "/t" is a page."""
+    _error(client.get("/video_feed", headers={"Accept": "text/html"}), 404, "no_camera")
+    terms = client.get("/terms", headers={"Accept": "text/html"})
+    assert terms.status_code == 404 and terms.mimetype == "text/html"
+    assert client.get("/t", headers={"Accept": "text/html"}).is_json
+
+
+def test_reading_never_writes_the_cookie(client: FlaskClient) -> None:
+    """GET requests only read this browser's state: no Set-Cookie, before or after a mood."""
+    def reads() -> list[str | None]:
+        return [client.get(path).headers.get("Set-Cookie")
+                for path in ("/", "/api/state", "/t", "/api/recommendations?strategy=calm",
+                             "/api/profile")]
+
+    assert reads() == [None] * 5
+    made = client.post("/api/mood", json={"emotion": "sad"})
+    assert made.headers.get("Set-Cookie")
+    assert reads() == [None] * 5
+    # A request that changes nothing writes nothing either, and a refused one changes nothing.
+    assert client.post("/api/mood", json={"strategy": "uplift"}).headers.get("Set-Cookie") \
+        is None
+    refused = client.post("/api/mood", json={"emotion": "sad", "locked": "yes"})
+    assert refused.status_code == 400 and refused.headers.get("Set-Cookie") is None

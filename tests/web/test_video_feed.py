@@ -14,7 +14,7 @@ from tests.support import write_avi
 
 def test_video_feed_streams_annotated_frames_from_a_video_file(
     tmp_path: Path, recognizer: EmotionRecognizer, catalog: Catalog,
-    face_frames: list[np.ndarray],
+    face_frames: list[np.ndarray], prepared_home: Path,
 ) -> None:
     video = write_avi(tmp_path / "faces.avi", face_frames[:5], fps=15)
     camera = CameraStream(str(video), recognizer).start()
@@ -44,7 +44,8 @@ def test_video_feed_streams_annotated_frames_from_a_video_file(
             assert camera.snapshot is not None and camera.snapshot.mood is not None
             # This browser never sent a frame: its playlist is made for the camera's mood.
             # (The engine places songs by valence/arousal, not by emotion tag.)
-            assert state["mood"]["playlist_emotion"] in EMOTIONS
+            assert state["playlist"]["emotion"] in EMOTIONS and state["playlist_changed"]
+            assert state["mood"]["emotion"] == camera.snapshot.mood.emotion
             tracks = client.get("/t").get_json()
             assert tracks and all(t["why"] for t in tracks)
     finally:

@@ -2,14 +2,12 @@
 
 The engine in `engine`, which the web app and `moodtunes recommend` use, follows a path
 through valence/arousal space from the detector's whole probability distribution, with a
-per-profile taste model; docs/RECOMMENDER.md describes it. `recommend_for_emotion` is the first,
-tag-based playlist, which picks only among the songs tagged for one emotion.
+per-profile taste model; docs/RECOMMENDER.md describes it. When a playlist changes is the mood's
+business (`moodtunes.mood`).
 """
 
 from moodtunes.recommend.engine import Recommendation, Scores, Weights, recommend, target_path
 from moodtunes.recommend.index import Index, work_title
-from moodtunes.recommend.playlist import recommend_for_emotion
-from moodtunes.recommend.stability import PlaylistState, StabilitySettings
 from moodtunes.recommend.strategies import (
     DEFAULT_STRATEGY,
     STRATEGIES,
@@ -31,10 +29,8 @@ __all__ = [
     "STRATEGIES",
     "FeedbackEvent",
     "Index",
-    "PlaylistState",
     "Recommendation",
     "Scores",
-    "StabilitySettings",
     "Strategy",
     "TasteModel",
     "TasteSettings",
@@ -45,7 +41,6 @@ __all__ = [
     "emotion_probabilities",
     "mood_point",
     "recommend",
-    "recommend_for_emotion",
     "target_path",
     "work_title",
 ]

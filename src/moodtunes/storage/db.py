@@ -1,7 +1,9 @@
 """The engine and the schema: SQLite in the data folder by default, any SQLAlchemy URL else.
 
 The schema is made and upgraded only by the Alembic migrations in `migrations/`, so a
-database created by one version of moodtunes is upgraded in place by the next.
+database created by one version of moodtunes is upgraded in place by the next. Upgrading is
+a step of its own (`moodtunes db upgrade`, which `moodtunes serve` runs first): the web app's
+processes only connect, and check that the schema is the one they know.
 """
 
 from __future__ import annotations
@@ -69,13 +71,38 @@ def head_revision() -> str:
     return head
 
 
+def current_revision(engine: Engine) -> str | None:
+    """The migration the database is at; None for a database with no moodtunes schema."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+class SchemaOutOfDateError(RuntimeError):
+    """The database's schema is not the one this version of moodtunes knows."""
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def connect_database(url: str | None = None) -> sessionmaker[Session]:
+    """Sessions on the configured database, which `moodtunes db upgrade` has brought to the
+    newest schema; `SchemaOutOfDateError` saying what to run when it has not."""
+    engine = create_db_engine(database_url(url))
+    found, head = current_revision(engine), head_revision()
+    if found != head:
+        engine.dispose()
+        state = "has no moodtunes tables" if found is None else f"is at revision {found}"
+        raise SchemaOutOfDateError(
+            f"the database {state}, this version needs {head}: run `moodtunes db upgrade`")
+    return session_factory(engine)
+
+
 def open_database(url: str | None = None) -> sessionmaker[Session]:
     """Sessions on the configured database, migrated to the newest schema, with the built-in
-    catalog in it."""
+    catalog in it: for one-process commands (`moodtunes catalog`, `db upgrade`)."""
     from moodtunes.storage.tracks import seed_builtin
 
     engine = create_db_engine(database_url(url))

@@ -13,6 +13,7 @@ from moodtunes.music.catalog import track_key
 from moodtunes.recommend.taste import FeedbackEvent
 from moodtunes.storage.library import Key, track_ids
 from moodtunes.storage.models import FeedbackEventRow, TrackRow
+from moodtunes.storage.versions import bump_profile
 
 # The kinds that mean the song was played, if only in part: what "recently played" counts.
 LISTENING_KINDS: tuple[str, ...] = ("play", "skip", "complete")
@@ -60,7 +61,7 @@ def record_feedback(session: Session, profile_id: str, track: Key | int, kind: s
     if at is not None:
         row.created_at = _utc(at)
     session.add(row)
-    session.flush()
+    bump_profile(session, profile_id)
     return row
 
 

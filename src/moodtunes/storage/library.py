@@ -17,6 +17,7 @@ from moodtunes.storage.models import (
     ProfileRow,
     TrackRow,
 )
+from moodtunes.storage.versions import bump_profile
 
 Key = tuple[str, str]  # a track's (title_key, artist_key), as `track_key` makes it
 
@@ -75,6 +76,8 @@ def add_to_library(session: Session, profile_id: str, track_ids: Iterable[int],
     new = sorted(wanted - present)
     session.add_all(LibraryEntryRow(profile_id=profile_id, track_id=track_id, kind=kind)
                     for track_id in new)
+    if new:
+        bump_profile(session, profile_id)
     session.flush()
     return len(new)
 
@@ -169,3 +172,4 @@ def set_favourites(session: Session, profile: ProfileRow, artists: Iterable[str]
     profile.favourite_artists = cleaned(artists)
     profile.favourite_genres = cleaned(genres)
     session.flush()
+    bump_profile(session, profile.id)

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    Integer,
     String,
     UniqueConstraint,
 )
@@ -133,6 +134,19 @@ class ProfileRow(Base):
     # What the listener told us they like, as typed (matched case-blind by the taste model).
     favourite_artists: Mapped[list[str]] = mapped_column(JSON, default=list)
     favourite_genres: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Counts the changes to what the taste model learns from (feedback, library, favourites),
+    # so that every server process knows when a taste it keeps is out of date.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class VersionRow(Base):
+    """A counter of changes to something that processes keep in memory (the catalog), so
+    each process can tell, with one query, that its copy is out of date."""
+
+    __tablename__ = "versions"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class LibraryEntryRow(Base):

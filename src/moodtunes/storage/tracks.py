@@ -12,6 +12,7 @@ from moodtunes.emotions import EMOTIONS
 from moodtunes.music.catalog import Catalog, Track
 from moodtunes.music.importers import ImportedTrack
 from moodtunes.storage.models import ExternalIdRow, TrackEmotionRow, TrackRow, TrackSourceRow
+from moodtunes.storage.versions import bump_catalog
 
 BUILTIN_SOURCE = "builtin"
 
@@ -95,6 +96,8 @@ def import_tracks(session: Session, records: Iterable[ImportedTrack]) -> ImportC
         else:
             counts.unchanged += 1
     session.flush()
+    if counts.added or counts.merged:
+        bump_catalog(session)
     return counts
 
 
@@ -107,7 +110,8 @@ def imported_from_track(track: Track, source: str = BUILTIN_SOURCE) -> ImportedT
 
 
 def seed_builtin(session: Session, catalog: Catalog | None = None) -> ImportCounts:
-    """Put the built-in catalog in the database (again, harmlessly, on every start)."""
+    """Put the built-in catalog in the database (again, harmlessly: what is there already is
+    left as it is)."""
     catalog = catalog or Catalog.builtin()
     return import_tracks(session, (imported_from_track(t) for t in catalog))
 

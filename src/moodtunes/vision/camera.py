@@ -17,9 +17,9 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from moodtunes.mood import MoodState
 from moodtunes.vision.images import encode_jpeg
 from moodtunes.vision.recognizer import EmotionRecognizer, Face
-from moodtunes.vision.smoothing import Mood, update_mood
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def annotate(frame: npt.NDArray[np.uint8], faces: list[Face]) -> npt.NDArray[np.
 class CameraSnapshot:
     jpeg: bytes
     faces: list[Face]
-    mood: Mood | None
+    mood: MoodState | None
     index: int
 
 
@@ -106,7 +106,7 @@ class CameraStream:
         is_file = isinstance(self.source, str)
         fps = capture.get(cv2.CAP_PROP_FPS) if is_file else 0.0
         interval = 1.0 / min(fps if fps and fps > 0 else self.max_fps, self.max_fps)
-        mood: Mood | None = None
+        mood: MoodState | None = None
         index = 0
         try:
             while not self._stop.is_set():
@@ -122,7 +122,10 @@ class CameraStream:
                 image = np.asarray(frame, np.uint8)
                 faces = self.recognizer.analyze(image)
                 if faces:
-                    mood = update_mood(mood, list(faces[0].scores.values()))
+                    probs = list(faces[0].scores.values())
+                    now = time.time()
+                    mood = (MoodState.start(probs, now) if mood is None
+                            else mood.observe(probs, now))
                 index += 1
                 snapshot = CameraSnapshot(encode_jpeg(annotate(image, faces)), faces, mood, index)
                 with self._changed:

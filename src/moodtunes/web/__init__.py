@@ -3,39 +3,38 @@
 from __future__ import annotations
 
 import logging
-import secrets
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
-from moodtunes.config import Settings, data_dir, load_settings
-from moodtunes.web import api, errors, pages, spotify
+from moodtunes.config import SecretKeyError, Settings, data_dir, load_settings, read_secret_key
+from moodtunes.config import secret_key_path as default_secret_key_path
+from moodtunes.web import api, browser, errors, pages, spotify
 from moodtunes.web.services import Services, build_services
 
 log = logging.getLogger(__name__)
 
 
-def _secret_key(app: Flask) -> str:
-    """A key kept in the data folder, so sessions survive a restart of the server."""
-    path = Path(app.instance_path) / "secret_key"
-    try:
-        if path.is_file():
-            return path.read_text().strip()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_hex(32)
-        path.write_text(key)
-        path.chmod(0o600)
-        return key
-    except OSError as exc:
-        log.warning("cannot keep a secret key in %s (%s); sessions end with the server",
-                    path, exc)
-        return secrets.token_hex(32)
+def _secret_key(settings: Settings) -> str:
+    """The configured key, else the one `moodtunes db upgrade` keeps in the data folder."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = default_secret_key_path()
+    key = read_secret_key(path)
+    if key is None:
+        raise SecretKeyError(
+            f"no secret key for the session cookies in {path}: run `moodtunes db upgrade` "
+            "(it makes one), or set MOODTUNES_SECRET_KEY")
+    return key
 
 
 def create_app(test_config: dict[str, Any] | None = None,
                settings: Settings | None = None, services: Services | None = None) -> Flask:
-    """Build the app. `test_config` overrides Flask config; `services` replaces the real ones."""
+    """Build the app. `test_config` overrides Flask config; `services` replaces the real ones.
+
+    The database and the secret key must have been prepared (`moodtunes db upgrade`, which
+    `moodtunes serve` runs first): building the app only reads them, so every worker of a
+    multi-process server can build its own."""
     app = Flask(__name__, instance_path=str(data_dir().resolve()))
     settings = settings or load_settings()
     app.config.from_mapping(
@@ -47,11 +46,12 @@ def create_app(test_config: dict[str, Any] | None = None,
     if test_config:
         app.config.from_mapping(test_config)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = settings.secret_key or _secret_key(app)
+        app.config["SECRET_KEY"] = _secret_key(settings)
     log.info("moodtunes settings: %s", settings.public())
 
     app.extensions["moodtunes"] = services or build_services(settings)
     errors.init_app(app)
+    browser.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(spotify.bp)

@@ -4,22 +4,21 @@ what the listener thinks of them."""
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, session
+from flask import Blueprint, Response, jsonify, request
 from sqlalchemy.orm import Session
 
 from moodtunes.emotions import parse_emotion
 from moodtunes.errors import BadRequestError, UnsupportedMediaError
-from moodtunes.music.catalog import track_key
 from moodtunes.recommend import create_strategy
-from moodtunes.storage.feedback import UnknownTrackError, record_feedback
+from moodtunes.storage.feedback import record_feedback
 from moodtunes.storage.library import Key, ensure_profile, favourites, set_favourites
 from moodtunes.storage.models import FEEDBACK_KINDS, FeedbackEventRow
-from moodtunes.storage.tracks import import_tracks, imported_from_track
 from moodtunes.vision.images import decode_image
-from moodtunes.vision.smoothing import Mood, set_mood, update_mood
-from moodtunes.web import state
+from moodtunes.web import playlists
+from moodtunes.web.browser import browser, emotion_scores, mood_payload
 from moodtunes.web.services import services
 
 bp = Blueprint("api", __name__)
@@ -28,6 +27,14 @@ IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/bmp")
 # The longest playlist /api/recommendations makes.
 MAX_RECOMMENDATIONS = 50
 FEEDBACK_EXAMPLE = '{"title": "...", "artist": "...", "kind": "like"}'
+
+
+def _json_object(example: str | None = None) -> dict[str, Any]:
+    """The request's JSON object; `BadRequestError` for anything else."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequestError(example or "send a JSON object")
+    return body
 
 
 def _image_bytes() -> tuple[bytes, str]:
@@ -46,71 +53,91 @@ def _image_bytes() -> tuple[bytes, str]:
     )
 
 
-def _state_payload() -> dict[str, Any]:
-    playlist = state.playlist_payload()
-    songs = playlist.pop("recommendations")
-    return {"mood": state.mood_payload(state.current_mood()), "recommendations": songs,
-            "playlist": playlist, "server_camera": services().camera is not None}
+def _answer(*before: object) -> dict[str, Any]:
+    """This browser's mood, playlist and songs; given what `playlist_id` said before the
+    request changed anything, whether the playlist changed."""
+    state, found = browser(), services()
+    answer = playlists.state_payload(state, found)
+    if before:
+        answer["playlist_changed"] = state.playlist_id(found.camera_mood()) != before[0]
+    return answer
 
 
 @bp.post("/api/emotion")
 def emotion() -> Response:
+    """Faces and emotions of one image: a camera frame (raw body) moves this browser's mood
+    on by one frame; a photo (multipart upload) sets it. The playlist and its songs come with
+    the answer only when the playlist changed."""
     data, origin = _image_bytes()
     image = decode_image(data)
-    faces = services().recognizer.analyze(image)
-    mood: Mood | None = state.stored_mood()
-    playlist_changed = False
+    found, state = services(), browser()
+    faces = found.recognizer.analyze(image)
+    camera = found.camera_mood()
+    before = state.playlist_id(camera)
     if faces:
-        scores = list(faces[0].scores.values())
-        # A photo stands on its own; camera frames are smoothed with the ones before them.
-        mood = Mood.from_probs(scores) if origin == "upload" else update_mood(mood, scores)
-        playlist_changed = state.save_mood(mood, origin)
-    payload = state.mood_payload(mood) if faces else state.mood_payload(state.current_mood())
-    if payload is not None:
-        if not faces:
-            payload["changed"] = False
-        # `changed` is about the emotion shown; this says the songs are new.
-        payload["playlist_changed"] = playlist_changed
-    return jsonify(faces=[face.to_dict() for face in faces], mood=payload)
+        scores = emotion_scores(faces[0].scores)
+        if origin == "upload":
+            state.read_photo(scores, time.time())
+        else:
+            state.observe(scores, time.time())
+    changed = state.playlist_id(camera) != before
+    answer: dict[str, Any] = {"faces": [face.to_dict() for face in faces],
+                              "mood": mood_payload(state, camera),
+                              "playlist_changed": changed}
+    if changed:
+        payload = playlists.state_payload(state, found)
+        answer["playlist"], answer["recommendations"] = (payload["playlist"],
+                                                         payload["recommendations"])
+    return jsonify(answer)
 
 
 @bp.get("/api/state")
 def get_state() -> Response:
-    return jsonify(_state_payload())
+    return jsonify(_answer())
 
 
 @bp.post("/api/mood")
 def post_mood() -> Response:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not body.keys() & {"emotion", "source", "locked",
-                                                        "strategy"}:
+    body = _json_object()
+    if not body.keys() & {"emotion", "source", "locked", "strategy"}:
         raise BadRequestError(
             'send JSON such as {"emotion": "sad"}, {"source": "server"}, {"locked": true} '
             'or {"strategy": "calm"}'
         )
+    state, found = browser(), services()
+    camera = found.camera_mood()
+    before = state.playlist_id(camera)
+    # Every field is checked before any is applied, so a bad one changes nothing.
+    emotion = None
     if "emotion" in body:
         try:
-            emotion = parse_emotion(str(body["emotion"]))
+            emotion = parse_emotion(str(body["emotion"])).value
         except ValueError as exc:
             raise BadRequestError(str(exc)) from None
-        # A new playlist for the picked mood; while locked, the lock moves to it.
-        state.save_mood(set_mood(emotion.value), "manual")
     if "source" in body:
         if body["source"] != "server":
             raise BadRequestError("the only source to follow is 'server'")
-        if services().camera is None:
+        if found.camera is None:
             raise BadRequestError("this server has no camera")
-        state.follow_server_camera()
-    if "locked" in body:
-        if not isinstance(body["locked"], bool):
-            raise BadRequestError("'locked' must be true or false")
-        state.set_locked(body["locked"])
+    if "locked" in body and not isinstance(body["locked"], bool):
+        raise BadRequestError("'locked' must be true or false")
+    strategy = None
     if "strategy" in body:
+        strategy = str(body["strategy"])
         try:
-            state.set_strategy(str(body["strategy"]))
+            create_strategy(strategy)
         except ValueError as exc:
             raise BadRequestError(str(exc)) from None
-    return jsonify(_state_payload())
+    now = time.time()
+    if emotion is not None:
+        state.pick(emotion, now)
+    if "source" in body:
+        state.follow_server()
+    if "locked" in body:
+        state.set_lock(body["locked"], camera)
+    if strategy is not None:
+        state.choose_strategy(strategy, now)
+    return jsonify(_answer(before))
 
 
 @bp.get("/api/recommendations")
@@ -124,7 +151,7 @@ def get_recommendations() -> Response:
         except ValueError as exc:
             raise BadRequestError(str(exc)) from None
     n = _playlist_length(request.args["n"]) if "n" in request.args else None
-    return jsonify(state.playlist_payload(name, n))
+    return jsonify(playlists.playlist_payload(browser(), services(), name, n))
 
 
 def _playlist_length(text: str) -> int:
@@ -155,16 +182,7 @@ def _record(db: Session, profile_id: str, track: Key | int, kind: str,
             value: float) -> FeedbackEventRow:
     try:
         return record_feedback(db, profile_id, track, kind, value)
-    except UnknownTrackError as exc:
-        # A song the app recommends may be missing from the table (the operator's --playlists
-        # are only in memory): it is stored on its first feedback.
-        row = services().index.row_of(track_key(*track)) if isinstance(track, tuple) else None
-        if row is None:
-            raise BadRequestError(str(exc)) from None
-        found = services().index.track(row)
-        import_tracks(db, [imported_from_track(found, found.source)])
-        return record_feedback(db, profile_id, track, kind, value)
-    except ValueError as exc:
+    except ValueError as exc:  # an unknown song (`UnknownTrackError`), kind or value
         raise BadRequestError(str(exc)) from None
 
 
@@ -172,9 +190,7 @@ def _record(db: Session, profile_id: str, track: Key | int, kind: str,
 def post_feedback() -> tuple[Response, int]:
     """What the listener did with a song (like, dislike, play, skip, complete), for this
     browser's profile, which is made on its first feedback."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadRequestError(f"send JSON such as {FEEDBACK_EXAMPLE}")
+    body = _json_object(f"send JSON such as {FEEDBACK_EXAMPLE}")
     kind = body.get("kind")
     if not isinstance(kind, str) or kind not in FEEDBACK_KINDS:
         raise BadRequestError(
@@ -183,13 +199,13 @@ def post_feedback() -> tuple[Response, int]:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise BadRequestError(f"'value' must be a number, got {value!r}")
     track = _feedback_track(body)
+    state = browser()
     with services().transaction() as db:
-        profile = ensure_profile(db, session.get(state.PROFILE_KEY))
+        profile = ensure_profile(db, state.profile_id)
         event = _record(db, profile.id, track, kind, float(value))
         recorded = {"title": event.track.title, "artist": event.track.artist,
                     "kind": event.kind, "value": event.value}
-    session[state.PROFILE_KEY] = profile.id
-    services().forget_taste(profile.id)
+    state.profile_id = profile.id
     return jsonify(recorded=recorded), 201
 
 
@@ -209,10 +225,10 @@ def _names(body: dict[str, Any], field: str) -> list[str]:
 @bp.get("/api/profile")
 def get_profile() -> Response:
     """This browser's profile: its favourite artists and genres (empty before any)."""
-    profile_id = session.get(state.PROFILE_KEY)
+    profile_id = browser().profile_id
     artists: list[str] = []
     genres: list[str] = []
-    if isinstance(profile_id, str) and profile_id:
+    if profile_id is not None:
         with services().database()() as db:
             artists, genres = favourites(db, profile_id)
     return jsonify(favourite_artists=artists, favourite_genres=genres)
@@ -221,12 +237,13 @@ def get_profile() -> Response:
 @bp.post("/api/profile")
 def post_profile() -> Response:
     """Sets this browser's favourite artists and genres, which the taste model starts from."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not body.keys() & {"favourite_artists", "favourite_genres"}:
-        raise BadRequestError(
-            'send JSON such as {"favourite_artists": ["Adele"], "favourite_genres": ["soul"]}')
+    example = 'send JSON such as {"favourite_artists": ["Adele"], "favourite_genres": ["soul"]}'
+    body = _json_object(example)
+    if not body.keys() & {"favourite_artists", "favourite_genres"}:
+        raise BadRequestError(example)
+    state = browser()
     with services().transaction() as db:
-        profile = ensure_profile(db, session.get(state.PROFILE_KEY))
+        profile = ensure_profile(db, state.profile_id)
         artists = (_names(body, "favourite_artists") if "favourite_artists" in body
                    else list(profile.favourite_artists))
         genres = (_names(body, "favourite_genres") if "favourite_genres" in body
@@ -234,12 +251,12 @@ def post_profile() -> Response:
         set_favourites(db, profile, artists, genres)
         answer = {"favourite_artists": list(profile.favourite_artists),
                   "favourite_genres": list(profile.favourite_genres)}
-    session[state.PROFILE_KEY] = profile.id
-    services().forget_taste(profile.id)
+    state.profile_id = profile.id
     return jsonify(answer)
 
 
 @bp.get("/t")
 def paper_recommendations() -> Response:
     """The paper's polling route: the current recommendations as a JSON list."""
-    return jsonify(state.recommendations())
+    songs = playlists.playlist_payload(browser(), services())["recommendations"]
+    return jsonify(songs)

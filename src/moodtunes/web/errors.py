@@ -11,11 +11,14 @@ from moodtunes.errors import MoodtunesError
 
 log = logging.getLogger(__name__)
 
-JSON_PREFIXES = ("/api/", "/t", "/video_feed")
+# Routes whose answers are JSON whatever the client accepts: the API, and the paper's two.
+JSON_PREFIXES = ("/api/",)
+JSON_PATHS = ("/t", "/video_feed")
 
 
 def wants_json() -> bool:
-    if request.path.startswith(JSON_PREFIXES):
+    path = request.path
+    if path.startswith(JSON_PREFIXES) or path.rstrip("/") in JSON_PATHS:
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json"

@@ -8,8 +8,6 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
 
 from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,12 +15,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from moodtunes.config import Settings
 from moodtunes.errors import MoodtunesError
+from moodtunes.mood import MoodState
 from moodtunes.music.catalog import Catalog
 from moodtunes.recommend import Index, TasteModel
-from moodtunes.storage.db import open_database
-from moodtunes.storage.feedback import feedback_events, recently_played
-from moodtunes.storage.library import Key, favourites, library_tracks
+from moodtunes.storage.db import SchemaOutOfDateError, connect_database
+from moodtunes.storage.profiles import ProfileTaste, load_taste
 from moodtunes.storage.tracks import load_catalog
+from moodtunes.storage.versions import catalog_version, profile_version
 from moodtunes.vision.camera import CameraStream, parse_camera_source
 from moodtunes.vision.recognizer import EmotionRecognizer
 
@@ -39,39 +38,35 @@ class DatabaseUnavailableError(MoodtunesError):
 # Profiles whose fitted taste is kept (the browsers in use lately). A taste holds a score per
 # catalog track, 4 MB at a million tracks, so this bounds the memory as well.
 TASTE_CACHE_SIZE = 128
-# Verdicts that change a playlist at once; plays, skips and completions count from the next
-# playlist on, so that previewing a song does not reshuffle the list it is in.
-EXPLICIT_KINDS = ("like", "dislike")
 
 
 @dataclass(frozen=True)
-class ProfileTaste:
-    """What the recommender knows of one profile for one playlist: its taste, and the songs
-    it played before the playlist was made."""
-
-    taste: TasteModel
-    recent: tuple[Key, ...]
+class _KeptTaste:
+    made_at: float
+    version: int
+    taste: ProfileTaste
 
 
 @dataclass
 class Services:
+    """The app's parts. What they keep in memory (the catalog's index, the profiles' tastes)
+    is checked against versions kept in the database on every use, so a change made through
+    another process on the same database is honoured on this one's next request."""
+
     recognizer: EmotionRecognizer
     catalog: Catalog
     settings: Settings = field(default_factory=Settings)
     camera: CameraStream | None = None
-    # Sessions on the database; opened on first use when start-up did not open it.
+    # Sessions on the database; connected on first use when start-up could not.
     sessions: sessionmaker[Session] | None = None
-    # The operator's paper playlists (--playlists), merged into every catalog rebuilt.
-    playlists: Catalog | None = None
+    # The database's catalog version that `catalog` was loaded at; None: not from the database.
+    catalog_version: int | None = None
     # The recommender's arrays over `catalog`, rebuilt with it.
     index: Index = field(init=False, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False,
                                   compare=False)
-    # Per profile: the playlist (its `made_at`) the taste was fitted for, and the taste.
-    _tastes: OrderedDict[str, tuple[float, ProfileTaste]] = field(
+    _tastes: OrderedDict[str, _KeptTaste] = field(
         default_factory=OrderedDict, init=False, repr=False, compare=False)
-    # Counts invalidations, so that a taste fitted while one happened is not kept.
-    _taste_epoch: int = field(default=0, init=False, repr=False, compare=False)
     _taste_lock: threading.Lock = field(default_factory=threading.Lock, init=False,
                                         repr=False, compare=False)
 
@@ -79,11 +74,15 @@ class Services:
         self.index = Index.from_catalog(self.catalog)
 
     def database(self) -> sessionmaker[Session]:
-        """Sessions on the database, migrated to the newest schema."""
+        """Sessions on the database, which `moodtunes db upgrade` has prepared."""
         with self._lock:
             if self.sessions is None:
                 try:
-                    self.sessions = open_database(self.settings.database_url)
+                    self.sessions = connect_database(self.settings.database_url)
+                except SchemaOutOfDateError as exc:
+                    log.warning("%s", exc)
+                    raise DatabaseUnavailableError(
+                        f"nothing can be stored yet: {exc}") from exc
                 except (SQLAlchemyError, OSError) as exc:
                     log.warning("cannot open the database: %s", exc)
                     raise DatabaseUnavailableError(
@@ -92,54 +91,62 @@ class Services:
                     ) from exc
             return self.sessions
 
+    def camera_mood(self) -> MoodState | None:
+        """The server camera's mood now; None without a camera or before its first face."""
+        snap = self.camera.snapshot if self.camera is not None else None
+        return snap.mood if snap is not None else None
+
+    def current_index(self) -> Index:
+        """The recommender's index over the catalog as the database has it now: rebuilt when
+        an import (through any process) changed the catalog's version. Without a database,
+        the catalog loaded at start."""
+        if self.catalog_version is None and self.sessions is None:
+            return self.index
+        try:
+            with self.database()() as db:
+                version = catalog_version(db)
+        except (DatabaseUnavailableError, SQLAlchemyError) as exc:
+            log.warning("recommending from the catalog in memory: %s", exc)
+            return self.index
+        if version != self.catalog_version:
+            self.reload_catalog()
+        return self.index
+
     def reload_catalog(self) -> Catalog:
-        """Rebuilds the recommender's catalog from the database, after an import committed.
-        Rebuilds run one at a time, so a slow one cannot put back an older catalog after a
-        newer one; requests meanwhile keep using the catalog they found."""
+        """Reloads the catalog and its index from the database. Reloads run one at a time,
+        so a slow one cannot put back an older catalog after a newer one; requests meanwhile
+        keep using the index they found."""
         sessions = self.database()
         with self._lock:
-            with sessions() as session:
-                catalog = load_catalog(session)
-            if self.playlists is not None:
-                catalog = catalog.merged(self.playlists)
+            with sessions() as db:
+                version = catalog_version(db)
+                catalog = load_catalog(db)
             self.catalog, self.index = catalog, Index.from_catalog(catalog)
+            self.catalog_version = version
         return catalog
 
     def profile_taste(self, profile_id: str, made_at: float) -> ProfileTaste:
         """The taste of the profile and its recently played songs, for a playlist made at
-        `made_at` (POSIX seconds): likes and dislikes count whenever they came, plays, skips
-        and completions only from before then. One is kept per profile, for its latest
-        playlist, until the profile's feedback or library changes (`forget_taste`)."""
-        with self._taste_lock:
-            kept = self._tastes.get(profile_id)
-            if kept is not None and kept[0] == made_at:
-                self._tastes.move_to_end(profile_id)
-                return kept[1]
-            epoch = self._taste_epoch
-        made = datetime.fromtimestamp(made_at, UTC)
+        `made_at` (POSIX seconds), as `load_taste` makes it. One is kept per profile, for its
+        latest playlist, while the profile's version in the database stays the same."""
         with self.database()() as db:
-            events = feedback_events(db, profile_id)
-            library = [(t.title_key, t.artist_key) for t in library_tracks(db, profile_id)]
-            artists, genres = favourites(db, profile_id)
-            # The songs played last (`RECENT_LIMIT` of them) are left out of a new playlist.
-            recent = recently_played(db, profile_id, before=made)
-        events = [e for e in events if e.kind in EXPLICIT_KINDS or e.timestamp < made_at]
-        taste = TasteModel(profile_id=profile_id).fit(
-            events, library=library, favourite_artists=artists, favourite_genres=genres)
-        found = ProfileTaste(taste, tuple(recent))
+            # Read before the evidence: a change committed in between then only costs a
+            # refit on the next request, never a stale taste kept.
+            version = profile_version(db, profile_id)
+            if version is None:
+                return ProfileTaste(TasteModel(profile_id=profile_id), ())
+            with self._taste_lock:
+                kept = self._tastes.get(profile_id)
+                if kept is not None and kept.made_at == made_at and kept.version == version:
+                    self._tastes.move_to_end(profile_id)
+                    return kept.taste
+            found = load_taste(db, profile_id, made_at)
         with self._taste_lock:
-            if self._taste_epoch == epoch:  # else the profile changed meanwhile: refit next time
-                self._tastes[profile_id] = (made_at, found)
-                self._tastes.move_to_end(profile_id)
-                while len(self._tastes) > TASTE_CACHE_SIZE:
-                    self._tastes.popitem(last=False)
+            self._tastes[profile_id] = _KeptTaste(made_at, version, found)
+            self._tastes.move_to_end(profile_id)
+            while len(self._tastes) > TASTE_CACHE_SIZE:
+                self._tastes.popitem(last=False)
         return found
-
-    def forget_taste(self, profile_id: str) -> None:
-        """Drops the kept taste of the profile, after its feedback or library changed."""
-        with self._taste_lock:
-            self._taste_epoch += 1
-            self._tastes.pop(profile_id, None)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -154,35 +161,25 @@ class Services:
                 from exc
 
 
-def open_catalog_database(url: str | None) -> tuple[Catalog, sessionmaker[Session] | None]:
-    """The catalog in the database (the built-in songs and what `moodtunes catalog import`
-    added) and sessions on it; the built-in catalog alone and no sessions when the database
-    cannot be used, said in the log."""
-    try:
-        sessions = open_database(url)
-        with sessions() as session:
-            return load_catalog(session), sessions
-    except (SQLAlchemyError, OSError) as exc:
-        log.warning("cannot use the catalog database (%s); serving the built-in catalog", exc)
-        return Catalog.builtin(), None
-
-
 def build_services(settings: Settings) -> Services:
+    """The app's parts, for `settings`. The database must have been prepared (`moodtunes db
+    upgrade`); when it cannot be used, the built-in catalog is served and the log says why."""
     recognizer = EmotionRecognizer.default(settings.model, settings.detector,
                                            settings.inference_threads)
-    catalog, sessions = open_catalog_database(settings.database_url)
-    playlists = None
-    if settings.playlists:
-        imported = Catalog.from_paper_csvs(Path(settings.playlists))
-        for warning in imported.warnings:
-            log.warning("%s", warning)
-        playlists = imported.catalog
-        catalog = catalog.merged(playlists)
+    catalog, sessions, version = Catalog.builtin(), None, None
+    try:
+        sessions = connect_database(settings.database_url)
+        with sessions() as db:
+            version = catalog_version(db)
+            catalog = load_catalog(db)
+    except (SchemaOutOfDateError, SQLAlchemyError, OSError) as exc:
+        log.warning("cannot use the catalog database (%s); serving the built-in catalog", exc)
+        sessions, version = None, None
     camera = None
     if settings.camera is not None:
         camera = CameraStream(parse_camera_source(settings.camera), recognizer).start()
     return Services(recognizer, catalog, settings, camera, sessions=sessions,
-                    playlists=playlists)
+                    catalog_version=version)
 
 
 def services() -> Services:
