@@ -15,13 +15,12 @@ import requests
 from flask import Flask, Response, request
 
 from moodtunes.errors import MoodtunesError
-from moodtunes.music.previews import (
-    DeezerClient,
-    DeezerError,
-    DeezerRateLimitError,
-    DeezerTimeoutError,
-    DeezerTrack,
-    DeezerUnavailableError,
+from moodtunes.music.previews import DeezerClient, DeezerTrack
+from moodtunes.music.service import (
+    MusicServiceError,
+    ServiceRateLimitError,
+    ServiceTimeoutError,
+    ServiceUnavailableError,
 )
 
 Json = dict[str, Any]
@@ -163,7 +162,7 @@ def test_a_quota_that_stays_spent_is_a_rate_limit_error(
     deezer: DeezerClient, fake: FakeDeezer, waits: list[float]
 ) -> None:
     fake.canned = [Canned(deezer_error(4, "Quota limit exceeded")) for _ in range(5)]
-    with pytest.raises(DeezerRateLimitError, match="quota") as caught:
+    with pytest.raises(ServiceRateLimitError, match="quota") as caught:
         deezer.search("Song", "Band")
     assert len(fake.queries) == 3 and waits == [0.5, 0.5]
     assert (caught.value.status, caught.value.code) == (429, "deezer_rate_limited")
@@ -178,7 +177,7 @@ def test_http_429_honours_retry_after_up_to_the_cap(
     assert waits == [1.0]
 
     fake.canned = [Canned(status=429, headers={"Retry-After": "60"})]
-    with pytest.raises(DeezerRateLimitError):
+    with pytest.raises(ServiceRateLimitError):
         deezer.search("Song", "Band")
     assert waits == [1.0]
 
@@ -199,7 +198,7 @@ def test_server_errors_are_retried_then_reported(
     fake.canned = [Canned(status=502)]
     assert deezer.search("Song", "Band") == []
     fake.canned = [Canned(status=503)] * 3
-    with pytest.raises(DeezerUnavailableError, match="HTTP 503"):
+    with pytest.raises(ServiceUnavailableError, match="HTTP 503"):
         deezer.search("Song", "Band")
 
 
@@ -214,7 +213,7 @@ def test_other_failures_are_clear_errors_and_not_retried(
     deezer: DeezerClient, fake: FakeDeezer, canned: Canned, message: str
 ) -> None:
     fake.canned = [canned]
-    with pytest.raises(DeezerError, match=message) as caught:
+    with pytest.raises(MusicServiceError, match=message) as caught:
         deezer.search("Song", "Band")
     assert len(fake.queries) == 1
     assert isinstance(caught.value, MoodtunesError)
@@ -226,7 +225,7 @@ def test_a_hanging_server_is_a_timeout(
     fake.canned = [Canned(hang=True)]
     client = DeezerClient(base_url, timeout=0.3, session=http_session)
     started = time.monotonic()
-    with pytest.raises(DeezerTimeoutError, match="did not answer within 0.3 s") as caught:
+    with pytest.raises(ServiceTimeoutError, match="did not answer within 0.3 s") as caught:
         client.search("Song", "Band")
     assert time.monotonic() - started < 2
     assert caught.value.status == 504
@@ -234,6 +233,6 @@ def test_a_hanging_server_is_a_timeout(
 
 def test_no_network_is_a_clear_error(closed_port_url: str) -> None:
     with DeezerClient(closed_port_url, timeout=1.0) as client:
-        with pytest.raises(DeezerUnavailableError, match="cannot reach Deezer") as caught:
+        with pytest.raises(ServiceUnavailableError, match="cannot reach Deezer") as caught:
             client.search("Song", "Band")
     assert caught.value.status == 503

@@ -21,20 +21,22 @@ from spotipy.cache_handler import MemoryCacheHandler
 
 from moodtunes.errors import MoodtunesError
 from moodtunes.music.matching import best_match
+from moodtunes.music.service import (
+    MusicServiceError,
+    ServiceAuthError,
+    ServiceForbiddenError,
+    ServiceNotConfiguredError,
+    ServiceNotFoundError,
+    ServiceRateLimitError,
+    ServiceTimeoutError,
+    ServiceUnavailableError,
+)
 from moodtunes.music.spotify import (
     ADD_BATCH,
     SCOPES,
     PlaylistSaveError,
-    SpotifyAuthError,
-    SpotifyError,
-    SpotifyForbiddenError,
     SpotifyLibrary,
-    SpotifyNotConfiguredError,
-    SpotifyNotFoundError,
-    SpotifyRateLimitError,
-    SpotifyTimeoutError,
     SpotifyTrack,
-    SpotifyUnavailableError,
     create_spotify_auth,
     create_spotify_client,
     finish_spotify_login,
@@ -318,14 +320,14 @@ def test_a_playlist_of_someone_else_is_explained_in_development_mode_terms(
     library: SpotifyLibrary, fake: FakeSpotify
 ) -> None:
     playlist_id = fake.add_playlist(1, owner="spotify", tracks=[track_obj(1)])
-    with pytest.raises(SpotifyForbiddenError, match="development mode") as caught:
+    with pytest.raises(ServiceForbiddenError, match="development mode") as caught:
         library.playlist_tracks(playlist_id)
     assert "own or collaborate on" in caught.value.message
     assert (caught.value.status, caught.value.code) == (403, "spotify_forbidden")
 
 
 def test_an_unknown_playlist_is_not_found(library: SpotifyLibrary) -> None:
-    with pytest.raises(SpotifyNotFoundError, match=sid(9, "pl")) as caught:
+    with pytest.raises(ServiceNotFoundError, match=sid(9, "pl")) as caught:
         library.playlist_tracks(sid(9, "pl"))
     assert caught.value.status == 404
 
@@ -514,7 +516,7 @@ def test_rate_limit_gives_up_after_the_allowed_retries(
     library: SpotifyLibrary, fake: FakeSpotify, waits: list[float]
 ) -> None:
     fake.fail("GET", "/v1/me/", *[Fault(429, {"Retry-After": "1"})] * 5)
-    with pytest.raises(SpotifyRateLimitError, match="try again in 1 second") as caught:
+    with pytest.raises(ServiceRateLimitError, match="try again in 1 second") as caught:
         library.user_id()
     assert len(fake.calls("GET", "/v1/me/")) == 3 and waits == [1.0, 1.0]
     assert (caught.value.status, caught.value.retry_after) == (429, 1.0)
@@ -524,7 +526,7 @@ def test_rate_limit_longer_than_the_cap_is_not_waited(
     library: SpotifyLibrary, fake: FakeSpotify, waits: list[float]
 ) -> None:
     fake.fail("GET", "/v1/me/", Fault(429, {"Retry-After": "3600"}))
-    with pytest.raises(SpotifyRateLimitError, match="3600 seconds") as caught:
+    with pytest.raises(ServiceRateLimitError, match="3600 seconds") as caught:
         library.user_id()
     assert waits == [] and caught.value.retry_after == 3600.0
 
@@ -535,7 +537,7 @@ def test_reads_are_retried_after_a_server_error(
     fake.fail("GET", "/v1/me/", Fault(503))
     assert library.user_id() == ME
     fake.fail("GET", "/v1/me/tracks", Fault(502), Fault(502), Fault(502))
-    with pytest.raises(SpotifyUnavailableError, match="on its side"):
+    with pytest.raises(ServiceUnavailableError, match="on its side"):
         library.saved_tracks()
 
 
@@ -543,7 +545,7 @@ def test_an_expired_or_revoked_token_asks_to_reconnect(
     api: str, http_session: requests.Session
 ) -> None:
     client = create_spotify_client("revoked-token", api_url=api, session=http_session)
-    with pytest.raises(SpotifyAuthError, match="reconnect your Spotify account") as caught:
+    with pytest.raises(ServiceAuthError, match="reconnect your Spotify account") as caught:
         SpotifyLibrary(client).my_playlists()
     assert (caught.value.status, caught.value.code) == (401, "spotify_reconnect")
 
@@ -551,10 +553,10 @@ def test_an_expired_or_revoked_token_asks_to_reconnect(
 def test_other_refusals_are_explained(library: SpotifyLibrary, fake: FakeSpotify) -> None:
     fake.fail("GET", "/v1/me/", Fault(403, body=json.dumps(
         {"error": {"status": 403, "message": "User not registered in the Developer Dashboard"}})))
-    with pytest.raises(SpotifyForbiddenError, match="User not registered"):
+    with pytest.raises(ServiceForbiddenError, match="User not registered"):
         library.user_id()
     fake.fail("GET", "/v1/me/", Fault(400))
-    with pytest.raises(SpotifyError, match="rejected the request"):
+    with pytest.raises(MusicServiceError, match="rejected the request"):
         library.user_id()
 
 
@@ -564,7 +566,7 @@ def test_a_hanging_server_is_a_timeout(
     fake.fail("GET", "/v1/me/", Fault(hang=True))
     client = create_spotify_client(TOKEN, api_url=api, timeout=0.3, session=http_session)
     started = time.monotonic()
-    with pytest.raises(SpotifyTimeoutError, match="did not answer in time") as caught:
+    with pytest.raises(ServiceTimeoutError, match="did not answer in time") as caught:
         SpotifyLibrary(client).user_id()
     assert time.monotonic() - started < 2
     assert caught.value.status == 504
@@ -575,13 +577,13 @@ def test_a_timeout_while_creating_a_playlist_warns_it_may_exist(
 ) -> None:
     fake.fail("POST", "/v1/me/playlists", Fault(hang=True))
     client = create_spotify_client(TOKEN, api_url=api, timeout=0.3, session=http_session)
-    with pytest.raises(SpotifyTimeoutError, match="may have been created anyway"):
+    with pytest.raises(ServiceTimeoutError, match="may have been created anyway"):
         SpotifyLibrary(client).save_playlist("Mix", [sid(1)])
 
 
 def test_no_network_is_a_clear_error(closed_port_url: str, http_session: requests.Session) -> None:
     client = create_spotify_client(TOKEN, api_url=closed_port_url + "/v1/", session=http_session)
-    with pytest.raises(SpotifyUnavailableError, match="cannot reach Spotify") as caught:
+    with pytest.raises(ServiceUnavailableError, match="cannot reach Spotify") as caught:
         SpotifyLibrary(client).saved_tracks()
     assert caught.value.status == 503
     assert isinstance(caught.value, MoodtunesError)
@@ -591,7 +593,7 @@ def test_an_answer_that_is_not_json_is_an_error_not_a_crash(
     library: SpotifyLibrary, fake: FakeSpotify
 ) -> None:
     fake.fail("GET", "/v1/me/playlists", Fault(200, body="<html>captive portal</html>"))
-    with pytest.raises(SpotifyError, match="could not be read"):
+    with pytest.raises(MusicServiceError, match="could not be read"):
         library.my_playlists()
 
 
@@ -600,7 +602,7 @@ def test_pages_that_loop_are_an_error(
 ) -> None:
     looping = json.dumps({"items": [track_obj(1)], "next": api + "me/tracks"})
     fake.fail("GET", "/v1/me/tracks", Fault(200, body=looping), Fault(200, body=looping))
-    with pytest.raises(SpotifyError, match="loop"):
+    with pytest.raises(MusicServiceError, match="loop"):
         library.saved_tracks()
 
 
@@ -652,9 +654,9 @@ def test_client_id_comes_from_the_argument_then_the_environment() -> None:
     assert spotify_client_id("given", both) == "given"
     assert spotify_client_id(None, both) == "ours"
     assert spotify_client_id(None, {"SPOTIFY_CLIENT_ID": "generic"}) == "generic"
-    with pytest.raises(SpotifyNotConfiguredError, match="MOODTUNES_SPOTIFY_CLIENT_ID"):
+    with pytest.raises(ServiceNotConfiguredError, match="MOODTUNES_SPOTIFY_CLIENT_ID"):
         spotify_client_id(None, {"SPOTIFY_CLIENT_ID": " "})
-    with pytest.raises(SpotifyNotConfiguredError):
+    with pytest.raises(ServiceNotConfiguredError):
         create_spotify_auth(environ={})
 
 
@@ -711,11 +713,11 @@ def test_finishing_login_refuses_a_declined_foreign_or_refused_answer(
     auth = create_spotify_auth("client-1", session=http_session, accounts_url=accounts_url)
     login = start_spotify_login(auth)
     callback = "http://127.0.0.1:5000/callback?"
-    with pytest.raises(SpotifyAuthError, match="declined"):
+    with pytest.raises(ServiceAuthError, match="declined"):
         finish_spotify_login(auth, login, callback + f"error=access_denied&state={login.state}")
-    with pytest.raises(SpotifyAuthError, match="does not belong"):
+    with pytest.raises(ServiceAuthError, match="does not belong"):
         finish_spotify_login(auth, login, callback + "code=the-code&state=forged")
-    with pytest.raises(SpotifyAuthError, match="invalid_grant"):
+    with pytest.raises(ServiceAuthError, match="invalid_grant"):
         finish_spotify_login(auth, login, callback + f"code=wrong&state={login.state}")
 
 
@@ -724,7 +726,7 @@ def test_finishing_login_without_network_is_a_clear_error(
 ) -> None:
     auth = create_spotify_auth("client-1", session=http_session, accounts_url=closed_port_url)
     login = start_spotify_login(auth)
-    with pytest.raises(SpotifyUnavailableError, match="sign-in"):
+    with pytest.raises(ServiceUnavailableError, match="sign-in"):
         finish_spotify_login(auth, login,
                              f"http://127.0.0.1:5000/callback?code=c&state={login.state}")
 
@@ -754,5 +756,5 @@ def test_no_usable_sign_in_asks_to_reconnect_instead_of_prompting(
     auth = create_spotify_auth("client-1", cache_handler=MemoryCacheHandler(cached),
                                session=http_session, accounts_url=accounts_url)
     client = create_spotify_client(auth, api_url=api, session=http_session)
-    with pytest.raises(SpotifyAuthError, match="reconnect your Spotify account"):
+    with pytest.raises(ServiceAuthError, match="reconnect your Spotify account"):
         SpotifyLibrary(client).my_playlists()

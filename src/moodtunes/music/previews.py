@@ -18,44 +18,29 @@ from urllib.parse import urlsplit
 
 import requests
 
-from moodtunes.errors import MoodtunesError
 from moodtunes.music.matching import track_key
+from moodtunes.music.retries import (
+    RETRYABLE_STATUSES,
+    RetryLater,
+    RetryPolicy,
+    parse_retry_after,
+    with_retries,
+)
+from moodtunes.music.service import (
+    MusicServiceError,
+    ServiceRateLimitError,
+    ServiceTimeoutError,
+    ServiceUnavailableError,
+)
 
+DEEZER = "Deezer"
 DEEZER_API_URL = "https://api.deezer.com"
 
-# Deezer's error codes that we treat specially; the rest become a DeezerError with its message.
+# Deezer's error codes that we treat specially; the rest become a MusicServiceError with its
+# message.
 QUOTA_EXCEEDED = 4
 SERVICE_BUSY = 700
 DATA_NOT_FOUND = 800
-_RETRYABLE_HTTP = frozenset({429, 500, 502, 503, 504})
-
-
-class DeezerError(MoodtunesError):
-    """Deezer could not do what was asked; the message says why, in words for people."""
-
-    code = "deezer_error"
-    status = 502
-
-
-class DeezerRateLimitError(DeezerError):
-    """Deezer's quota is spent for now, and waiting longer than allowed would be needed."""
-
-    code = "deezer_rate_limited"
-    status = 429
-
-
-class DeezerUnavailableError(DeezerError):
-    """Deezer cannot be reached, or is failing on its side."""
-
-    code = "deezer_unavailable"
-    status = 503
-
-
-class DeezerTimeoutError(DeezerUnavailableError):
-    """Deezer did not answer in time."""
-
-    code = "deezer_timeout"
-    status = 504
 
 
 @dataclass(frozen=True)
@@ -75,6 +60,11 @@ class DeezerTrack:
         """The same identity as a catalog `Track` of this title and artist."""
         return track_key(self.title, self.artist)
 
+    @property
+    def artists(self) -> tuple[str, ...]:
+        """The credited artists; Deezer's search names the main one only."""
+        return (self.artist,)
+
     def to_dict(self) -> dict[str, object]:
         return {
             "id": self.id,
@@ -87,10 +77,13 @@ class DeezerTrack:
 
 
 class DeezerClient:
-    """Searches Deezer. Quota errors, HTTP 429 and 5xx are retried up to `max_retries` times,
-    after Retry-After when Deezer sends one and it is at most `max_retry_wait` seconds, else
-    after `retry_wait`. Every failure comes out as a DeezerError. Close the client (or use it
-    in a `with` block) when it built its own session."""
+    """Searches Deezer (a `MusicService`). Quota errors, HTTP 429 and 5xx are retried up to
+    `max_retries` times, after Retry-After when Deezer sends one and it is at most
+    `max_retry_wait` seconds, else after `retry_wait`. Every failure comes out as a
+    `MusicServiceError` naming Deezer. Close the client (or use it in a `with` block) when it
+    built its own session."""
+
+    name = DEEZER
 
     def __init__(
         self,
@@ -105,13 +98,9 @@ class DeezerClient:
     ) -> None:
         if timeout <= 0:
             raise ValueError(f"timeout must be positive, got {timeout}")
-        if max_retries < 0:
-            raise ValueError(f"max_retries must be 0 or more, got {max_retries}")
+        self._retry = RetryPolicy(max_retries, max_retry_wait, backoff=retry_wait, growth=1.0)
         self._base_url = base_url.rstrip("/")
         self._timeout = timeout
-        self._max_retries = max_retries
-        self._retry_wait = retry_wait
-        self._max_retry_wait = max_retry_wait
         self._owns_session = session is None
         self._session = requests.Session() if session is None else session
         self._sleep = sleep
@@ -146,56 +135,52 @@ class DeezerClient:
             return []
         data = body.get("data")
         if not isinstance(data, list):
-            raise DeezerError("Deezer's answer to the search could not be read")
+            raise MusicServiceError("Deezer's answer to the search could not be read",
+                                    service=DEEZER)
         tracks = [track for track in map(_track, data) if track is not None]
         return tracks[:limit]
 
     def _get(self, path: str, params: dict[str, Any]) -> dict[str, Any] | None:
         """The JSON object Deezer answers to GET `path`, after retries; None for Deezer's "no
         data" error."""
-        attempt = 0
-        while True:
-            try:
-                return self._attempt(path, params)
-            except _RetryLater as later:
-                if attempt >= self._max_retries or later.wait > self._max_retry_wait:
-                    raise later.error from None
-                self._sleep(later.wait)
-                attempt += 1
+        return with_retries(lambda: self._attempt(path, params), self._retry, self._sleep)
 
     def _attempt(self, path: str, params: dict[str, Any]) -> dict[str, Any] | None:
-        """One request. A failure worth retrying is raised as _RetryLater, others as a
-        DeezerError."""
+        """One request. A failure worth retrying is raised as RetryLater, others as a
+        MusicServiceError."""
         try:
             response = self._session.get(self._base_url + path, params=params,
                                          timeout=self._timeout)
         except requests.Timeout as err:
-            raise DeezerTimeoutError(
-                f"Deezer did not answer within {self._timeout:g} s; try again"
+            raise ServiceTimeoutError(
+                f"Deezer did not answer within {self._timeout:g} s; try again", service=DEEZER
             ) from err
         except requests.RequestException as err:
-            raise DeezerUnavailableError(
-                "cannot reach Deezer: check the network connection"
+            raise ServiceUnavailableError(
+                "cannot reach Deezer: check the network connection", service=DEEZER
             ) from err
 
-        if response.status_code in _RETRYABLE_HTTP:
-            wait = _retry_after(response.headers.get("Retry-After"))
+        if response.status_code in RETRYABLE_STATUSES:
             if response.status_code == 429:
-                error: DeezerError = DeezerRateLimitError(
-                    "Deezer is limiting how often this app may search; try again shortly")
+                error: MusicServiceError = ServiceRateLimitError(
+                    "Deezer is limiting how often this app may search", service=DEEZER)
             else:
-                error = DeezerUnavailableError(
-                    f"Deezer failed on its side (HTTP {response.status_code}); try again later")
-            raise _RetryLater(self._retry_wait if wait is None else wait, error)
+                error = ServiceUnavailableError(
+                    f"Deezer failed on its side (HTTP {response.status_code}); try again later",
+                    service=DEEZER)
+            raise RetryLater(error, parse_retry_after(response.headers.get("Retry-After")))
         if response.status_code != 200:
-            raise DeezerError(f"Deezer refused the search (HTTP {response.status_code})")
+            raise MusicServiceError(
+                f"Deezer refused the search (HTTP {response.status_code})", service=DEEZER)
         try:
             body = response.json()
         except ValueError as err:
-            raise DeezerError("Deezer answered the search with something that is not JSON") \
-                from err
+            raise MusicServiceError(
+                "Deezer answered the search with something that is not JSON", service=DEEZER
+            ) from err
         if not isinstance(body, dict):
-            raise DeezerError("Deezer's answer to the search could not be read")
+            raise MusicServiceError("Deezer's answer to the search could not be read",
+                                    service=DEEZER)
 
         problem = body.get("error")
         if problem is None:
@@ -205,35 +190,18 @@ class DeezerClient:
         if code == DATA_NOT_FOUND:
             return None
         if code == QUOTA_EXCEEDED:
-            raise _RetryLater(self._retry_wait, DeezerRateLimitError(
-                "Deezer's quota of searches is spent for now; try again in a few seconds"))
+            raise RetryLater(ServiceRateLimitError(
+                "Deezer's quota of searches is spent for now", service=DEEZER))
         if code == SERVICE_BUSY:
-            raise _RetryLater(self._retry_wait, DeezerUnavailableError(
-                "Deezer is too busy to search right now; try again later"))
-        raise DeezerError(f"Deezer refused the search: {message} (error {code})")
-
-
-class _RetryLater(Exception):
-    """A failure that may pass: wait `wait` seconds and ask again, or give up with `error`."""
-
-    def __init__(self, wait: float, error: DeezerError) -> None:
-        super().__init__(error.message)
-        self.wait = wait
-        self.error = error
+            raise RetryLater(ServiceUnavailableError(
+                "Deezer is too busy to search right now; try again later", service=DEEZER))
+        raise MusicServiceError(f"Deezer refused the search: {message} (error {code})",
+                                service=DEEZER)
 
 
 def _unquoted(text: str) -> str:
     # Deezer's search has no escape for a double quote inside a quoted field.
     return " ".join(text.replace('"', "").split())
-
-
-def _retry_after(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
 
 
 def _track(obj: Any) -> DeezerTrack | None:

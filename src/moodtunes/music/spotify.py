@@ -27,8 +27,6 @@ import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from os import PathLike
 from typing import Any
 
@@ -37,9 +35,20 @@ import spotipy
 from spotipy.cache_handler import CacheFileHandler, CacheHandler, MemoryCacheHandler
 from spotipy.exceptions import SpotifyException, SpotifyOauthError
 
-from moodtunes.errors import MoodtunesError
 from moodtunes.music.matching import best_match, track_key
+from moodtunes.music.retries import RetryLater, RetryPolicy, parse_retry_after, with_retries
+from moodtunes.music.service import (
+    MusicServiceError,
+    ServiceAuthError,
+    ServiceForbiddenError,
+    ServiceNotConfiguredError,
+    ServiceNotFoundError,
+    ServiceRateLimitError,
+    ServiceTimeoutError,
+    ServiceUnavailableError,
+)
 
+SPOTIFY = "Spotify"
 API_URL = "https://api.spotify.com/v1/"
 ACCOUNTS_URL = "https://accounts.spotify.com"
 CLIENT_ID_VARIABLES: tuple[str, ...] = ("MOODTUNES_SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_ID")
@@ -56,7 +65,7 @@ TIME_RANGES: tuple[str, ...] = ("short_term", "medium_term", "long_term")
 PAGE_SIZE = 50  # the most /me/playlists, /playlists/{id}/items, /me/tracks and /me/top give
 SEARCH_LIMIT = 10  # the most a search returns to a development-mode app since 2026
 ADD_BATCH = 100  # the most tracks one POST /playlists/{id}/items takes
-_RETRYABLE_SERVER_ERRORS = frozenset({500, 502, 503, 504})
+_SERVER_ERRORS = frozenset({500, 502, 503, 504})
 
 _BASE62 = re.compile(r"[0-9A-Za-z]+")
 _URI = re.compile(r"spotify:(?P<kind>[a-z]+):(?P<id>[0-9A-Za-z]+)")
@@ -69,72 +78,12 @@ _URL = re.compile(
 # --- errors -------------------------------------------------------------------------------------
 
 
-class SpotifyError(MoodtunesError):
-    """Spotify could not do what was asked; the message says why, in words for people."""
-
-    code = "spotify_error"
-    status = 502
-
-
-class SpotifyNotConfiguredError(SpotifyError):
-    """No Spotify client id is set, so nobody can connect."""
-
-    code = "spotify_not_configured"
-    status = 503
-
-
-class SpotifyAuthError(SpotifyError):
-    """The sign-in failed, was refused, or no longer holds: the user must connect again."""
-
-    code = "spotify_reconnect"
-    status = 401
-
-
-class SpotifyForbiddenError(SpotifyError):
-    """Spotify refuses this app the thing asked for (development-mode limits, missing scope)."""
-
-    code = "spotify_forbidden"
-    status = 403
-
-
-class SpotifyNotFoundError(SpotifyError):
-    """Spotify has nothing under that id."""
-
-    code = "spotify_not_found"
-    status = 404
-
-
-class SpotifyRateLimitError(SpotifyError):
-    """Spotify asked us to slow down for longer than we are willing to wait."""
-
-    code = "spotify_rate_limited"
-    status = 429
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class SpotifyUnavailableError(SpotifyError):
-    """Spotify cannot be reached, or failed on its side."""
-
-    code = "spotify_unavailable"
-    status = 503
-
-
-class SpotifyTimeoutError(SpotifyUnavailableError):
-    """Spotify did not answer in time."""
-
-    code = "spotify_timeout"
-    status = 504
-
-
-class PlaylistSaveError(SpotifyError):
+class PlaylistSaveError(MusicServiceError):
     """A playlist was created but its tracks could not all be added. `removed` says whether the
     unfinished playlist was taken out of the library again; if not, `playlist_url` and `added`
     say exactly what was left behind. The HTTP status is that of the failure underneath."""
 
-    code = "spotify_playlist_not_saved"
+    reason = "playlist_not_saved"
 
     def __init__(
         self,
@@ -144,9 +93,9 @@ class PlaylistSaveError(SpotifyError):
         playlist_url: str,
         added: int,
         removed: bool,
-        cause: SpotifyError,
+        cause: MusicServiceError,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, service=cause.service)
         self.playlist_id = playlist_id
         self.playlist_url = playlist_url
         self.added = added
@@ -171,14 +120,15 @@ def spotify_client_id(
     client_id: str | None = None, environ: Mapping[str, str] | None = None
 ) -> str:
     """The app's client id: the argument, else $MOODTUNES_SPOTIFY_CLIENT_ID, else
-    $SPOTIFY_CLIENT_ID; SpotifyNotConfiguredError when none is set."""
+    $SPOTIFY_CLIENT_ID; ServiceNotConfiguredError when none is set."""
     environ = os.environ if environ is None else environ
     for value in (client_id, *(environ.get(name) for name in CLIENT_ID_VARIABLES)):
         if value and value.strip():
             return value.strip()
-    raise SpotifyNotConfiguredError(
+    raise ServiceNotConfiguredError(
         "Spotify is not set up: register an app at developer.spotify.com and set "
-        f"{' or '.join(CLIENT_ID_VARIABLES)} to its client id"
+        f"{' or '.join(CLIENT_ID_VARIABLES)} to its client id",
+        service=SPOTIFY,
     )
 
 
@@ -244,43 +194,48 @@ def finish_spotify_login(
     auth: spotipy.SpotifyPKCE, login: SpotifyLogin, callback_url: str
 ) -> dict[str, Any]:
     """Exchanges the code in the URL Spotify redirected to for a token, which the auth
-    manager's cache keeps; returns the token info. SpotifyAuthError when the user declined,
+    manager's cache keeps; returns the token info. ServiceAuthError when the user declined,
     the answer belongs to another sign-in, or Spotify refuses the code."""
     try:
         state, code = auth.parse_auth_response_url(callback_url)
     except SpotifyOauthError as err:
         if getattr(err, "error", None) == "access_denied":
-            raise SpotifyAuthError("the Spotify connection was declined") from err
-        raise SpotifyAuthError(f"Spotify did not connect ({err}); try again") from err
+            raise ServiceAuthError("the Spotify connection was declined", service=SPOTIFY) \
+                from err
+        raise ServiceAuthError(f"Spotify did not connect ({err}); try again", service=SPOTIFY) \
+            from err
     if not state or not secrets.compare_digest(state, login.state):
-        raise SpotifyAuthError(
+        raise ServiceAuthError(
             "this Spotify answer does not belong to the sign-in that was started; "
-            "connect your Spotify account again"
+            "connect your Spotify account again",
+            service=SPOTIFY,
         )
     if not code:
-        raise SpotifyAuthError("Spotify's answer carries no code; connect again")
+        raise ServiceAuthError("Spotify's answer carries no code; connect again", service=SPOTIFY)
     # The manager may be a new object: it must use the verifier whose challenge was sent.
     auth.code_verifier = login.code_verifier
     auth.code_challenge = _code_challenge(login.code_verifier)
     try:
         auth.get_access_token(code, check_cache=False)
     except SpotifyOauthError as err:
-        raise SpotifyAuthError(
+        raise ServiceAuthError(
             f"Spotify refused the sign-in ({getattr(err, 'error', None) or err}); "
-            "connect your Spotify account again"
+            "connect your Spotify account again",
+            service=SPOTIFY,
         ) from err
     except requests.Timeout as err:
-        raise SpotifyTimeoutError("Spotify's sign-in did not answer in time; try again") from err
+        raise ServiceTimeoutError("Spotify's sign-in did not answer in time; try again",
+                                  service=SPOTIFY) from err
     except requests.RequestException as err:
-        raise SpotifyUnavailableError(
-            "cannot reach Spotify's sign-in: check the network connection"
+        raise ServiceUnavailableError(
+            "cannot reach Spotify's sign-in: check the network connection", service=SPOTIFY
         ) from err
     except (ValueError, KeyError) as err:
-        raise SpotifyAuthError("Spotify's sign-in answered something unreadable; connect again") \
-            from err
+        raise ServiceAuthError("Spotify's sign-in answered something unreadable; connect again",
+                               service=SPOTIFY) from err
     token: dict[str, Any] | None = auth.cache_handler.get_cached_token()
     if not token:
-        raise SpotifyAuthError("Spotify's sign-in gave no token; connect again")
+        raise ServiceAuthError("Spotify's sign-in gave no token; connect again", service=SPOTIFY)
     return token
 
 
@@ -390,10 +345,13 @@ class SpotifyPlaylist:
 
 class SpotifyLibrary:
     """The signed-in user's music on Spotify, through a `spotipy.Spotify` client (see
-    `create_spotify_client`). Every failure comes out as a `SpotifyError`. A 429 is retried up
-    to `max_retries` times, waiting what Retry-After asks when that is at most `max_retry_wait`
-    seconds; reads are retried the same way after a 5xx. Writes are never repeated after a
+    `create_spotify_client`); a `MusicService`. Every failure comes out as a
+    `MusicServiceError` naming Spotify. A 429 is retried up to `max_retries` times, waiting what
+    Retry-After asks when that is at most `max_retry_wait` seconds (else a backoff from half a
+    second); reads are retried the same way after a 5xx. Writes are never repeated after a
     failure that may have taken effect."""
+
+    name = SPOTIFY
 
     def __init__(
         self,
@@ -403,13 +361,8 @@ class SpotifyLibrary:
         max_retry_wait: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if max_retries < 0:
-            raise ValueError(f"max_retries must be 0 or more, got {max_retries}")
-        if max_retry_wait < 0:
-            raise ValueError(f"max_retry_wait must be 0 or more, got {max_retry_wait}")
+        self._retry = RetryPolicy(max_retries, max_retry_wait, backoff=0.5, growth=2.0)
         self._client = client
-        self._max_retries = max_retries
-        self._max_retry_wait = max_retry_wait
         self._sleep = sleep
         self._user_id: str | None = None
 
@@ -470,28 +423,36 @@ class SpotifyLibrary:
                               limit=PAGE_SIZE, time_range=time_range)
         return _tracks(entries, limit)
 
+    def search(self, title: str, artist: str, limit: int = SEARCH_LIMIT) -> list[SpotifyTrack]:
+        """Spotify's tracks for `title` by `artist` (its `track:"..." artist:"..."` search), in
+        its order, at most `limit` (Spotify gives at most `SEARCH_LIMIT`)."""
+        if not title.strip() or not artist.strip():
+            raise ValueError("a Spotify search needs both a title and an artist")
+        return self._search(f'track:"{_unquoted(title)}" artist:"{_unquoted(artist)}"', limit)
+
     def find_track(self, title: str, artist: str) -> str | None:
         """The Spotify id of the song `title` by `artist`, or None. Searches with Spotify's
-        field filters first, then with plain words, and keeps only a result whose title and
-        artist match once case, accents, punctuation and version notes such as "(Remastered)"
-        are set aside; among those the closest match wins, then Spotify's order."""
+        field filters first, then with plain words, and keeps only a result that
+        `moodtunes.music.matching.best_match` accepts (title and artist match once case,
+        accents, punctuation and version notes such as "(Remastered)" are set aside); among
+        those the closest match wins, then Spotify's order."""
         if not title.strip() or not artist.strip():
             raise ValueError("finding a track needs both a title and an artist")
-        queries = (
-            f'track:"{_unquoted(title)}" artist:"{_unquoted(artist)}"',
-            f"{_unquoted(title)} {_unquoted(artist)}",
-        )
-        for query in queries:
-            found = self._call("searching Spotify", self._client.search, q=query, type="track",
-                               limit=SEARCH_LIMIT)
-            if not isinstance(found, dict) or not isinstance(found.get("tracks"), dict):
-                raise _unreadable("searching Spotify")
-            items = found["tracks"].get("items")
-            candidates = _tracks(items if isinstance(items, list) else [], None)
-            best = best_match(title, artist, candidates)
-            if best is not None:
-                return best.spotify_id
-        return None
+        best = best_match(title, artist, self.search(title, artist))
+        if best is None:
+            words = self._search(f"{_unquoted(title)} {_unquoted(artist)}", SEARCH_LIMIT)
+            best = best_match(title, artist, words)
+        return best.spotify_id if best is not None else None
+
+    def _search(self, query: str, limit: int) -> list[SpotifyTrack]:
+        if not 1 <= limit <= SEARCH_LIMIT:
+            raise ValueError(f"limit must be in 1..{SEARCH_LIMIT}, got {limit}")
+        found = self._call("searching Spotify", self._client.search, q=query, type="track",
+                           limit=limit)
+        if not isinstance(found, dict) or not isinstance(found.get("tracks"), dict):
+            raise _unreadable("searching Spotify")
+        items = found["tracks"].get("items")
+        return _tracks(items if isinstance(items, list) else [], limit)
 
     def save_playlist(
         self,
@@ -517,10 +478,11 @@ class SpotifyLibrary:
         try:
             created = self._call("creating the playlist", self._client.current_user_playlist_create,
                                  name, public=public, description=description, idempotent=False)
-        except SpotifyTimeoutError as err:
-            raise SpotifyTimeoutError(
+        except ServiceTimeoutError as err:
+            raise ServiceTimeoutError(
                 f"{err.message}; the playlist {name!r} may have been created anyway: look in "
-                "your Spotify library before saving it again"
+                "your Spotify library before saving it again",
+                service=SPOTIFY,
             ) from err
         playlist_id = _text(created, "id")
         if not _BASE62.fullmatch(playlist_id):
@@ -534,13 +496,14 @@ class SpotifyLibrary:
             try:
                 self._call("adding tracks to the playlist", self._client.playlist_add_items,
                            playlist_id, batch, idempotent=False)
-            except SpotifyError as err:
+            except MusicServiceError as err:
                 raise self._abandon(name, playlist_id, url, added, len(uris), err) from err
             added += len(batch)
         return url
 
     def _abandon(
-        self, name: str, playlist_id: str, url: str, added: int, total: int, cause: SpotifyError
+        self, name: str, playlist_id: str, url: str, added: int, total: int,
+        cause: MusicServiceError,
     ) -> PlaylistSaveError:
         """Takes an unfinished playlist out of the library again, and the error to raise."""
         removed = self._remove_playlist(playlist_id)
@@ -551,7 +514,7 @@ class SpotifyLibrary:
             )
         else:
             # A batch that timed out may still have been added on Spotify's side.
-            count = f"at least {added}" if isinstance(cause, SpotifyTimeoutError) else str(added)
+            count = f"at least {added}" if isinstance(cause, ServiceTimeoutError) else str(added)
             message = (
                 f"adding the tracks of playlist {name!r} failed: {cause.message}. Removing the "
                 f"unfinished playlist failed too: it is still in your library at {url} with "
@@ -572,7 +535,7 @@ class SpotifyLibrary:
         for attempt in attempts:
             try:
                 self._call("removing the unfinished playlist", attempt)
-            except SpotifyError:
+            except MusicServiceError:
                 continue
             return True
         return False
@@ -598,7 +561,8 @@ class SpotifyLibrary:
             if not next_url or not page["items"]:
                 return
             if not isinstance(next_url, str) or next_url in followed:
-                raise SpotifyError(f"Spotify's pages loop back on themselves while {doing}")
+                raise MusicServiceError(
+                    f"Spotify's pages loop back on themselves while {doing}", service=SPOTIFY)
             followed.add(next_url)
             page = self._call(doing, self._client.next, page, forbidden=forbidden,
                               not_found=not_found)
@@ -613,49 +577,41 @@ class SpotifyLibrary:
         not_found: str | None = None,
         **kwargs: Any,
     ) -> Any:
-        """`call(*args, **kwargs)` with retries, every failure turned into a SpotifyError whose
-        message says what we were `doing`."""
-        attempt = 0
-        while True:
+        """`call(*args, **kwargs)` with retries, every failure turned into a
+        MusicServiceError whose message says what we were `doing`."""
+
+        def attempt() -> Any:
             try:
                 return call(*args, **kwargs)
             except SpotifyException as err:
-                status = err.http_status
-                if status == 429:
-                    wait = _retry_after(err.headers)
-                    if wait is None:
-                        wait = min(2.0**attempt, self._max_retry_wait)
-                    if attempt < self._max_retries and wait <= self._max_retry_wait:
-                        self._sleep(wait)
-                        attempt += 1
-                        continue
-                    raise SpotifyRateLimitError(
-                        f"Spotify is limiting how often this app may ask ({doing}); "
-                        f"try again in {_seconds(wait)}",
-                        retry_after=wait,
-                    ) from err
-                if status in _RETRYABLE_SERVER_ERRORS and idempotent and (
-                    attempt < self._max_retries
-                ):
-                    self._sleep(min(0.5 * 2.0**attempt, self._max_retry_wait))
-                    attempt += 1
-                    continue
-                raise _status_error(err, doing, forbidden, not_found) from err
+                wait = parse_retry_after(_header(err.headers, "Retry-After"))
+                if err.http_status == 429:
+                    raise RetryLater(ServiceRateLimitError(
+                        f"Spotify is limiting how often this app may ask ({doing})",
+                        service=SPOTIFY), wait) from err
+                error = _status_error(err, doing, forbidden, not_found)
+                if err.http_status in _SERVER_ERRORS and idempotent:
+                    raise RetryLater(error, wait) from err
+                raise error from err
             except SpotifyOauthError as err:
                 # Raised while getting an access token: none was ever stored, its scopes are
                 # not the ones we ask for now, or the refresh token no longer holds.
-                raise SpotifyAuthError(
+                raise ServiceAuthError(
                     f"Spotify has no valid sign-in for this app ({doing}): "
-                    "reconnect your Spotify account"
+                    "reconnect your Spotify account",
+                    service=SPOTIFY,
                 ) from err
             except requests.Timeout as err:
-                raise SpotifyTimeoutError(
-                    f"Spotify did not answer in time while {doing}; try again"
+                raise ServiceTimeoutError(
+                    f"Spotify did not answer in time while {doing}; try again", service=SPOTIFY
                 ) from err
             except requests.RequestException as err:
-                raise SpotifyUnavailableError(
-                    f"cannot reach Spotify while {doing}: check the network connection"
+                raise ServiceUnavailableError(
+                    f"cannot reach Spotify while {doing}: check the network connection",
+                    service=SPOTIFY,
                 ) from err
+
+        return with_retries(attempt, self._retry, self._sleep)
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -682,57 +638,41 @@ def _parse_id(value: str, kind: str) -> str:
     )
 
 
-def _retry_after(headers: Any) -> float | None:
-    """Seconds from a Retry-After header (a number, or an HTTP date), None when absent or
-    unreadable."""
-    if not headers:
-        return None
-    value = headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def _seconds(wait: float) -> str:
-    whole = max(1, round(wait))
-    return "1 second" if whole == 1 else f"{whole} seconds"
+def _header(headers: Any, name: str) -> str | None:
+    """A header of spotipy's error (a case-blind mapping, or None)."""
+    value = headers.get(name) if headers else None
+    return value if isinstance(value, str) else None
 
 
 def _status_error(
     err: SpotifyException, doing: str, forbidden: str | None, not_found: str | None
-) -> SpotifyError:
+) -> MusicServiceError:
     status = err.http_status
     said = _spotify_message(err)
     if status == 401:
-        return SpotifyAuthError(
+        return ServiceAuthError(
             f"Spotify no longer accepts this app's sign-in ({doing}): reconnect your Spotify "
-            "account"
+            "account",
+            service=SPOTIFY,
         )
     if status == 403:
-        if forbidden is not None:
-            return SpotifyForbiddenError(forbidden)
-        return SpotifyForbiddenError(
-            f"Spotify refused {doing} ({said or 'forbidden'}). An app in development mode "
+        return ServiceForbiddenError(
+            forbidden
+            or f"Spotify refused {doing} ({said or 'forbidden'}). An app in development mode "
             "serves only the users listed in its Spotify dashboard, and reads only playlists "
-            "they own or collaborate on; if this worked before, reconnect your Spotify account"
+            "they own or collaborate on; if this worked before, reconnect your Spotify account",
+            service=SPOTIFY,
         )
     if status == 404:
-        return SpotifyNotFoundError(not_found or f"Spotify found nothing while {doing}")
+        return ServiceNotFoundError(not_found or f"Spotify found nothing while {doing}",
+                                    service=SPOTIFY)
     if status is not None and status >= 500:
-        return SpotifyUnavailableError(
-            f"Spotify failed on its side while {doing} (HTTP {status}); try again later"
+        return ServiceUnavailableError(
+            f"Spotify failed on its side while {doing} (HTTP {status}); try again later",
+            service=SPOTIFY,
         )
-    return SpotifyError(f"Spotify rejected the request while {doing}: {said or status}")
+    return MusicServiceError(f"Spotify rejected the request while {doing}: {said or status}",
+                             service=SPOTIFY)
 
 
 def _spotify_message(err: SpotifyException) -> str:
@@ -741,8 +681,9 @@ def _spotify_message(err: SpotifyException) -> str:
     return "" if message in ("None", "") else message
 
 
-def _unreadable(doing: str) -> SpotifyError:
-    return SpotifyError(f"Spotify's answer could not be read while {doing}")
+def _unreadable(doing: str) -> MusicServiceError:
+    return MusicServiceError(f"Spotify's answer could not be read while {doing}",
+                             service=SPOTIFY)
 
 
 def _unquoted(text: str) -> str:
