@@ -36,15 +36,20 @@ from spotipy.exceptions import SpotifyException, SpotifyOauthError
 
 from moodtunes.emotions import AFFECT, EMOTIONS, parse_emotion
 from moodtunes.errors import BadRequestError, CatalogError, MoodtunesError
-from moodtunes.music.catalog import emotion_from_file_name, track_key
+from moodtunes.music.catalog import emotion_from_file_name
 from moodtunes.music.importers import EXTERNAL_ID_PATTERNS, ImportedTrack
+from moodtunes.music.matching import track_key
 from moodtunes.music.previews import DeezerClient
+from moodtunes.music.service import (
+    ServiceAuthError,
+    ServiceNotConfiguredError,
+    ServiceNotFoundError,
+    find_matches,
+)
 from moodtunes.music.spotify import (
-    SpotifyAuthError,
+    SPOTIFY,
     SpotifyLibrary,
     SpotifyLogin,
-    SpotifyNotConfiguredError,
-    SpotifyNotFoundError,
     SpotifyTrack,
     create_spotify_auth,
     create_spotify_client,
@@ -132,18 +137,19 @@ def _redirect_uri() -> str:
 def _client_id() -> str:
     try:
         return spotify_client_id(services().settings.spotify_client_id)
-    except SpotifyNotConfiguredError:
-        raise SpotifyNotConfiguredError(
+    except ServiceNotConfiguredError:
+        raise ServiceNotConfiguredError(
             "Spotify is not set up on this server: create an app at developer.spotify.com (its "
             f"owner needs Spotify Premium), add {_redirect_uri()} as its redirect URI, and start "
-            "moodtunes with MOODTUNES_SPOTIFY_CLIENT_ID set to the app's client id"
+            "moodtunes with MOODTUNES_SPOTIFY_CLIENT_ID set to the app's client id",
+            service=SPOTIFY,
         ) from None
 
 
 def _configured() -> bool:
     try:
         _client_id()
-    except SpotifyNotConfiguredError:
+    except ServiceNotConfiguredError:
         return False
     return True
 
@@ -181,11 +187,11 @@ def _spotify() -> Iterator[SpotifyLibrary]:
     so the page offers to connect again."""
     with _auth() as (auth, http):
         if not _connected():
-            raise SpotifyAuthError("connect your Spotify account first")
+            raise ServiceAuthError("connect your Spotify account first", service=SPOTIFY)
         try:
             yield SpotifyLibrary(_client(auth, http), max_retries=2,
                                  max_retry_wait=SPOTIFY_RETRY_WAIT)
-        except SpotifyAuthError:
+        except ServiceAuthError:
             _forget_sign_in()
             raise
 
@@ -265,9 +271,10 @@ def callback() -> ResponseReturnValue:
     started = session.pop(LOGIN_KEY, None)
     if not (isinstance(started, dict) and isinstance(started.get("state"), str)
             and isinstance(started.get("code_verifier"), str)):
-        raise SpotifyAuthError(
+        raise ServiceAuthError(
             "this browser has no Spotify sign-in under way (it may have finished already): "
-            "connect Spotify again from the moodtunes page"
+            "connect Spotify again from the moodtunes page",
+            service=SPOTIFY,
         )
     pending = SpotifyLogin("", started["state"], started["code_verifier"])
     with _auth() as (auth, http):
@@ -354,7 +361,8 @@ def _emotion_of_playlist(library: SpotifyLibrary, playlist_id: str) -> str:
     # The id may come as a URI or URL; every Spotify id is 22 characters, found inside it.
     playlist = next((p for p in library.my_playlists() if p.spotify_id in playlist_id), None)
     if playlist is None:
-        raise SpotifyNotFoundError("that playlist is not in your Spotify library")
+        raise ServiceNotFoundError("that playlist is not in your Spotify library",
+                                   service=SPOTIFY)
     emotion = emotion_from_playlist_name(playlist.name)
     if emotion is None:
         raise BadRequestError(
@@ -422,7 +430,8 @@ def save_playlist() -> Response:
             if spotify_id not in chosen:
                 chosen.append(spotify_id)
         if not chosen:
-            raise SpotifyNotFoundError("none of these songs could be found on Spotify")
+            raise ServiceNotFoundError("none of these songs could be found on Spotify",
+                                       service=SPOTIFY)
         url = library.save_playlist(
             name, chosen, description=f"Songs for a {emotion} mood, chosen by moodtunes")
     with services().transaction() as db:
@@ -443,8 +452,10 @@ def deezer_preview() -> Response:
         raise BadRequestError("name the song as ?title=...&artist=...")
     with DeezerClient(services().settings.deezer_api_url, DEEZER_TIMEOUT, max_retries=1,
                       max_retry_wait=2.0) as deezer:
-        found = deezer.search(title, artist, limit=5)
-    track = next((t for t in found if t.preview_url), None)
+        found = find_matches(deezer, title, artist, limit=5)
+    # The closest match with a preview; Deezer's own field search has already chosen by title
+    # and artist, so a result our rules do not accept (score 0) may still be the song.
+    track = next((m.track for m in found if m.track.preview_url), None)
     if track is None:
         raise NoPreviewError(f"Deezer has no preview of {title!r} by {artist!r}")
     return jsonify(preview_url=track.preview_url, link=track.link, title=track.title,
