@@ -4,22 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from flask import Flask
 
 from moodtunes.emotions import EMOTIONS
-from tests.support import CHROMIUM_MARKS, launch_chromium, write_y4m
+from tests.support import CHROMIUM_MARKS, FAKE_CAMERA_ARGS, launch_chromium, wav_clip, write_y4m
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="Python Playwright is absent")
 pytestmark = CHROMIUM_MARKS
-
-CAMERA_ARGS = [
-    "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-]
 
 
 @pytest.fixture
@@ -27,8 +22,8 @@ def live_server(app: Flask, serve: Callable[[Flask], str]) -> str:
     return serve(app)
 
 
-def _launch(p, extra: list[str]):  # type: ignore[no-untyped-def]
-    return launch_chromium(p, *CAMERA_ARGS, *extra)
+def _launch(p: Any, extra: list[str]) -> Any:
+    return launch_chromium(p, *FAKE_CAMERA_ARGS, *extra)
 
 
 def test_camera_page_shows_an_emotion_and_a_playlist(
@@ -69,3 +64,78 @@ def test_mood_picker_without_a_camera(live_server: str) -> None:
             assert page.locator("#playlist tbody tr").count() >= 5
         finally:
             browser.close()
+
+
+def test_rows_show_every_link_the_server_sends_and_the_lock_says_what_it_holds(
+    live_server: str,
+) -> None:
+    errors: list[str] = []
+    with playwright_api.sync_playwright() as p:
+        browser = _launch(p, [])
+        try:
+            page = browser.new_page()
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(live_server)
+            with page.expect_response(lambda r: r.url.endswith("/api/mood")) as answer:
+                page.locator(".mood-pick[data-emotion='happy']").click()
+            songs = answer.value.json()["recommendations"]
+            page.wait_for_selector("#playlist[data-emotion='happy'] tbody tr td.title")
+            shown = page.evaluate("""[...document.querySelectorAll('#playlist tbody tr')]
+              .map((row) => [...row.querySelectorAll('a.listen')]
+                .map((a) => [a.textContent, a.getAttribute('href')]))""")
+            assert shown == [[[link["name"], link["url"]] for link in song["links"]]
+                             for song in songs]
+            assert all("Deezer" in [name for name, _ in row] for row in shown)
+
+            page.click("#lock")
+            page.wait_for_selector("#lock[aria-pressed='true']")
+            said = ("Locked: your face no longer changes these songs; picking a mood, a photo "
+                    "or a strategy still does.")
+            assert page.get_attribute("#lock", "title") == said
+            assert page.inner_text("#status") == said
+            assert page.inner_text("#mood-source").endswith("· playlist locked")
+            # A picked mood is deliberate: a new playlist, which the lock then holds.
+            page.locator(".mood-pick[data-emotion='sad']").click()
+            page.wait_for_selector("#playlist[data-emotion='sad']", timeout=10_000)
+            assert page.get_attribute("#lock", "aria-pressed") == "true"
+        finally:
+            browser.close()
+    assert errors == []
+
+
+def test_a_newer_preview_aborts_the_one_still_loading(live_server: str) -> None:
+    clip = wav_clip()
+    held: list[Any] = []
+    errors: list[str] = []
+    with playwright_api.sync_playwright() as p:
+        browser = _launch(p, ["--autoplay-policy=no-user-gesture-required"])
+        try:
+            page = browser.new_page()
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            # The first preview asked for is held unanswered; later ones come at once.
+            page.route("**/api/deezer/preview?*", lambda route: held.append(route) if not held
+                       else route.fulfill(json={"preview_url": f"{live_server}/second.wav",
+                                                "link": None}))
+            page.route("**/*.wav", lambda route: route.fulfill(
+                body=clip, headers={"Content-Type": "audio/wav"}))
+            page.goto(live_server)
+            page.locator(".mood-pick[data-emotion='happy']").click()
+            rows = page.locator("#playlist tbody tr")
+            page.wait_for_selector("#playlist tbody tr td.title")
+            rows.nth(0).locator("button.preview").click()
+            page.wait_for_function("document.querySelector('#playlist tbody tr button.preview')"
+                                   ".getAttribute('aria-busy') === 'true'")
+            second = rows.nth(1).locator(".title-text").inner_text()
+            with page.expect_event("requestfailed") as failed:
+                rows.nth(1).locator("button.preview").click()
+            assert "/api/deezer/preview?" in failed.value.url and len(held) == 1
+            assert failed.value.url == held[0].request.url
+            page.wait_for_function(
+                "t => document.querySelector('#music-status').textContent"
+                ".startsWith(`Playing 30 seconds of ${t}`)", arg=second, timeout=10_000)
+            assert not page.evaluate("document.querySelector('#preview-audio').paused")
+            assert page.get_attribute("#preview-audio", "src").endswith("/second.wav")
+            assert rows.nth(0).locator("button.preview").get_attribute("aria-busy") is None
+        finally:
+            browser.close()
+    assert errors == []
