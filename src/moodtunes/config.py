@@ -29,7 +29,12 @@ class Settings:
     max_upload_mb: int = 8
     recommendations: int = 10
     inference_threads: int = 1
+    # Weight of the newest camera frame in the mood (moodtunes.mood.MoodSettings.alpha): lower
+    # is steadier, higher follows the face sooner.
+    mood_alpha: float = 0.35
     secret_key: str | None = None
+    # Send the session cookie over HTTPS only: turn on behind a TLS proxy.
+    session_cookie_secure: bool = False
     # The client id of a Spotify app (developer.spotify.com); $SPOTIFY_CLIENT_ID works too.
     spotify_client_id: str | None = None
     spotify_api_url: str = "https://api.spotify.com/v1/"
@@ -131,7 +136,7 @@ def _field_type(name: str) -> tuple[type, bool]:
 def _coerce(name: str, value: Any) -> Any:
     """`value` (from TOML or from an environment variable's text) as the field's type."""
     kind, optional = _field_type(name)
-    if value is None or (optional and value == ""):
+    if value is None or value == "":
         if not optional:
             raise ValueError(f"setting {name} needs a value")
         return None
@@ -194,4 +199,6 @@ def load_settings(config_file: str | Path | None = None,
         raise ValueError("max_upload_mb must be at least 1")
     if settings.recommendations < 1:
         raise ValueError("recommendations must be at least 1")
+    if not 0.0 < settings.mood_alpha <= 1.0:
+        raise ValueError(f"mood_alpha must be in (0, 1], got {settings.mood_alpha}")
     return settings

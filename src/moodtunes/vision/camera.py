@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from moodtunes.mood import MoodState
+from moodtunes.mood import MoodSettings, MoodState
 from moodtunes.vision.images import encode_jpeg
 from moodtunes.vision.recognizer import EmotionRecognizer, Face
 
@@ -58,10 +58,11 @@ class CameraStream:
     """Owns the capture device and the one thread that reads it."""
 
     def __init__(self, source: int | str, recognizer: EmotionRecognizer,
-                 max_fps: float = 15.0) -> None:
+                 max_fps: float = 15.0, mood: MoodSettings | None = None) -> None:
         self.source = source
         self.recognizer = recognizer
         self.max_fps = max_fps
+        self.mood_settings = mood or MoodSettings()
         self.error: str | None = None
         self._snapshot: CameraSnapshot | None = None
         self._changed = threading.Condition()
@@ -125,7 +126,7 @@ class CameraStream:
                     probs = list(faces[0].scores.values())
                     now = time.time()
                     mood = (MoodState.start(probs, now) if mood is None
-                            else mood.observe(probs, now))
+                            else mood.observe(probs, now, self.mood_settings))
                 index += 1
                 snapshot = CameraSnapshot(encode_jpeg(annotate(image, faces)), faces, mood, index)
                 with self._changed:

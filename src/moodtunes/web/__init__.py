@@ -41,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None,
         MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]  # scores stay in label order
     if test_config:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from moodtunes.emotions import parse_emotion
 from moodtunes.errors import BadRequestError, UnsupportedMediaError
+from moodtunes.mood import MoodSettings
 from moodtunes.recommend import create_strategy
 from moodtunes.storage.feedback import record_feedback
 from moodtunes.storage.library import Key, ensure_profile, favourites, set_favourites
@@ -79,7 +80,7 @@ def emotion() -> Response:
         if origin == "upload":
             state.read_photo(scores, time.time())
         else:
-            state.observe(scores, time.time())
+            state.observe(scores, time.time(), MoodSettings(alpha=found.settings.mood_alpha))
     changed = state.playlist_id(camera) != before
     answer: dict[str, Any] = {"faces": [face.to_dict() for face in faces],
                               "mood": mood_payload(state, camera),

@@ -24,7 +24,7 @@ from flask import Flask, g, request, session
 from flask.typing import ResponseReturnValue
 
 from moodtunes.emotions import EMOTIONS
-from moodtunes.mood import MoodState, Playlist, picked
+from moodtunes.mood import MoodSettings, MoodState, Playlist, picked
 from moodtunes.recommend import DEFAULT_STRATEGY, STRATEGIES, create_strategy
 
 # Keys of the session cookie. The profile id keeps its own key: the Spotify routes and older
@@ -92,11 +92,12 @@ class BrowserState:
         if self.locked:  # the lock moves to the new playlist
             self.held = self.mood.playlist
 
-    def observe(self, probs: Sequence[float], now: float) -> None:
+    def observe(self, probs: Sequence[float], now: float,
+                settings: MoodSettings = MoodSettings()) -> None:
         """One frame of this browser's camera."""
         self._touch()
         self.mood = (MoodState.start(probs, now) if self.mood is None
-                     else self.mood.observe(probs, now))
+                     else self.mood.observe(probs, now, settings))
         self.source = "browser"
         if self.locked and self.held is None:  # locked before there was a playlist
             self.held = self.mood.playlist

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from moodtunes.config import Settings
 from moodtunes.errors import MoodtunesError
-from moodtunes.mood import MoodState
+from moodtunes.mood import MoodSettings, MoodState
 from moodtunes.music.catalog import Catalog
 from moodtunes.recommend import Index, TasteModel
 from moodtunes.storage.db import SchemaOutOfDateError, connect_database
@@ -177,7 +177,8 @@ def build_services(settings: Settings) -> Services:
         sessions, version = None, None
     camera = None
     if settings.camera is not None:
-        camera = CameraStream(parse_camera_source(settings.camera), recognizer).start()
+        camera = CameraStream(parse_camera_source(settings.camera), recognizer,
+                              mood=MoodSettings(alpha=settings.mood_alpha)).start()
     return Services(recognizer, catalog, settings, camera, sessions=sessions,
                     catalog_version=version)
 
