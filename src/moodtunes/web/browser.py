@@ -93,11 +93,11 @@ class BrowserState:
             self.held = self.mood.playlist
 
     def observe(self, probs: Sequence[float], now: float,
-                settings: MoodSettings = MoodSettings()) -> None:
+                settings: MoodSettings | None = None) -> None:
         """One frame of this browser's camera."""
         self._touch()
         self.mood = (MoodState.start(probs, now) if self.mood is None
-                     else self.mood.observe(probs, now, settings))
+                     else self.mood.observe(probs, now, settings or MoodSettings()))
         self.source = "browser"
         if self.locked and self.held is None:  # locked before there was a playlist
             self.held = self.mood.playlist
