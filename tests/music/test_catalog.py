@@ -167,22 +167,6 @@ def test_counts_lists_every_emotion() -> None:
     assert catalog.counts() == {e: {"happy": 2, "sad": 1}.get(e, 0) for e in EMOTIONS}
 
 
-def test_merged_deduplicates_ignoring_case_and_spacing() -> None:
-    ours = Catalog([make_track("Clair de Lune", "Claude Debussy", ("fear",), valence=0.3)])
-    theirs = Catalog(
-        [
-            make_track("clair  de lune ", "CLAUDE DEBUSSY", ("sad",), valence=-0.6),
-            make_track("Other", "Someone", ("happy",)),
-        ]
-    )
-    merged = ours.merged(theirs)
-    assert len(merged) == 2
-    clair = merged.tracks[0]
-    assert clair.title == "Clair de Lune" and clair.valence == 0.3  # first catalog's entry wins
-    assert clair.emotions == ("fear", "sad")  # but it now also serves the other's emotion
-    assert len(ours) == 1  # catalogs are not changed in place
-
-
 # --- our own CSV format ---------------------------------------------------------------------
 
 HEADER = ",".join(CATALOG_COLUMNS)
@@ -235,83 +219,32 @@ def test_from_csv_requires_all_columns(tmp_path: Path) -> None:
 
 
 def test_from_csv_reports_a_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(CatalogError, match="cannot be read"):
+    with pytest.raises(CatalogError, match=r"absent\.csv does not exist"):
         Catalog.from_csv(tmp_path / "absent.csv")
+    with pytest.raises(CatalogError, match="cannot be read"):
+        Catalog.from_csv(tmp_path)  # a folder
 
 
-# --- the paper's per-emotion playlists ------------------------------------------------------
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (HEADER + '\nSong,"Band\nTwo",Album,2001,pop,0,0,calm,happy\n',
+         "mine.csv line 2: artist holds a line break"),
+        (HEADER + "\n", "mine.csv has a header but no rows"),
+        ("", "mine.csv is empty"),
+        (HEADER + "\nCaf\u00e9,Band,,,,0,0,,happy\n", "mine.csv is not UTF-8 text (line 2"),
+    ],
+)
+def test_from_csv_is_strict_about_the_table_too(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    path = tmp_path / "mine.csv"
+    path.write_bytes(content.encode("latin-1"))
+    with pytest.raises(CatalogError, match=re.escape(message)):
+        Catalog.from_csv(path)
 
 
-def test_paper_playlist_with_bom_and_windows_newlines(tmp_path: Path) -> None:
-    path = write(
-        tmp_path / "happy.csv",
-        "\ufeffName,Album,Artist\r\n"
-        "Happy,G I R L,Pharrell Williams\r\n"
-        '"Don\'t Stop Me Now","Jazz",Queen\r\n',
-    )
-    result = Catalog.from_paper_csvs(path)
-    assert result.warnings == ()
-    first, second = result.catalog.tracks
-    assert (first.title, first.album, first.artist) == ("Happy", "G I R L", "Pharrell Williams")
-    assert second.title == "Don't Stop Me Now" and second.artist == "Queen"
-    assert first.emotions == ("happy",)
-    assert (first.valence, first.arousal) == (AFFECT["happy"].valence, AFFECT["happy"].arousal)
-    assert first.source == "paper_csv:happy.csv"
-    assert first.year is None
-
-
-def test_paper_playlist_reports_malformed_rows_and_keeps_the_rest(tmp_path: Path) -> None:
-    path = write(
-        tmp_path / "Sad.csv",
-        "Name,Album,Artist\n"  # line 1
-        "Someone Like You,21,Adele\n"  # line 2
-        ",Some Album,Nobody\n"  # line 3: no title
-        "Yesterday,Help!\n"  # line 4: a field short
-        "\n"  # line 5: blank, ignored
-        "Fix You,X&Y,\n"  # line 6: no artist
-        "Vincent,American Pie,Don McLean,extra\n"  # line 7: a field too many
-        "someone like you ,21, ADELE\n"  # line 8: repeats line 2
-        "The Scientist,A Rush of Blood to the Head,Coldplay\n",  # line 9
-    )
-    result = Catalog.from_paper_csvs(path)
-    assert [t.title for t in result.catalog] == ["Someone Like You", "The Scientist"]
-    assert result.warnings == (
-        "Sad.csv line 3: no Name",
-        "Sad.csv line 4: expected 3 fields, found 2",
-        "Sad.csv line 6: no Artist",
-        "Sad.csv line 7: expected 3 fields, found 4",
-        "Sad.csv line 8: 'someone like you' by 'ADELE' repeats line 2",
-    )
-    assert all(t.emotions == ("sad",) for t in result.catalog)
-
-
-def test_paper_directory_reads_every_csv_and_merges_shared_songs(tmp_path: Path) -> None:
-    write(tmp_path / "happy.csv", "Name,Album,Artist\nHappy,G I R L,Pharrell Williams\n")
-    write(tmp_path / "surprised.csv", "Name,Album,Artist\nHAPPY,G I R L,pharrell williams\n")
-    write(tmp_path / "angry_songs.csv", "Artist,Name,Album\nEnya,Only Time,A Day Without Rain\n")
-    write(tmp_path / "notes.txt", "not a playlist")
-    catalog = Catalog.from_paper_csvs(tmp_path).catalog
-    assert len(catalog) == 2
-    counts = catalog.counts()
-    assert counts["happy"] == counts["surprise"] == counts["angry"] == 1
-    only_time = catalog.tracks_for("angry")[0]
-    assert (only_time.title, only_time.artist) == ("Only Time", "Enya")  # columns by name
-    shared = catalog.tracks_for("surprise")[0]
-    assert shared.emotions == ("happy", "surprise")
-    assert shared.source == "paper_csv:happy.csv+surprised.csv"
-    mean = (AFFECT["happy"].valence + AFFECT["surprise"].valence) / 2
-    assert shared.valence == pytest.approx(mean, abs=1e-3)
-
-
-def test_paper_import_merges_into_the_builtin_catalog(tmp_path: Path) -> None:
-    write(
-        tmp_path / "fearful.csv",
-        "Name,Album,Artist\nclair de lune,,Claude Debussy\nA Song Nobody Knows,Demo,New Artist\n",
-    )
-    builtin = Catalog.builtin()
-    merged = builtin.merged(Catalog.from_paper_csvs(tmp_path).catalog)
-    assert len(merged) == len(builtin) + 1
-    assert merged.counts()["fear"] == builtin.counts()["fear"] + 1
+# --- the paper's file names (the playlists themselves: tests/music/test_importers.py) -----
 
 
 @pytest.mark.parametrize(
@@ -331,45 +264,3 @@ def test_emotion_from_file_name(file_name: str, emotion: str) -> None:
     assert emotion_from_file_name(file_name) == emotion
 
 
-@pytest.mark.parametrize("file_name", ["calm.csv", "happy_sad.csv", "playlist.csv", "joyful.csv"])
-def test_unknown_playlist_name_is_an_error_listing_valid_names(
-    tmp_path: Path, file_name: str
-) -> None:
-    path = write(tmp_path / file_name, "Name,Album,Artist\nSong,Album,Band\n")
-    with pytest.raises(CatalogError) as err:
-        Catalog.from_paper_csvs(path)
-    assert file_name in err.value.message
-    assert ", ".join(EMOTIONS) in err.value.message
-
-
-def test_paper_playlist_missing_a_column_is_an_error(tmp_path: Path) -> None:
-    path = write(tmp_path / "happy.csv", "Name,Album\nHappy,G I R L\n")
-    with pytest.raises(CatalogError, match="happy.csv lacks the column.*Artist"):
-        Catalog.from_paper_csvs(path)
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        (b"", "happy.csv is empty"),
-        (b"\xef\xbb\xbf\r\n\r\n", "happy.csv is empty"),
-        (b"Name,Album,Artist\r\n", "happy.csv has a header but no songs"),
-        ("Name,Album,Artist\nCaf\u00e9,Album,Band\n".encode("latin-1"), "happy.csv is not UTF-8"),
-    ],
-)
-def test_paper_playlist_that_is_not_a_playlist_is_an_error(
-    tmp_path: Path, content: bytes, message: str
-) -> None:
-    path = tmp_path / "happy.csv"
-    path.write_bytes(content)
-    with pytest.raises(CatalogError, match=message):
-        Catalog.from_paper_csvs(path)
-
-
-def test_paper_import_needs_playlists(tmp_path: Path) -> None:
-    with pytest.raises(CatalogError, match="holds no .csv"):
-        Catalog.from_paper_csvs(tmp_path)
-    with pytest.raises(CatalogError, match="does not exist"):
-        Catalog.from_paper_csvs(tmp_path / "missing")
-    with pytest.raises(CatalogError, match="no playlist files"):
-        Catalog.from_paper_csvs([])

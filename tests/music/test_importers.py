@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from moodtunes.emotions import AFFECT
+from moodtunes.emotions import AFFECT, EMOTIONS
 from moodtunes.errors import CatalogError
-from moodtunes.music import importers
+from moodtunes.music import tables
 from moodtunes.music.catalog import CATALOG_COLUMNS, Catalog, track_key
 from moodtunes.music.importers import (
     EXTERNAL_ID_PATTERNS,
@@ -27,6 +27,7 @@ from moodtunes.music.importers import (
     read_moodtunes,
     read_moodylyrics4q,
     read_paper,
+    read_playlists,
     read_pmemo,
     read_spotify_features,
 )
@@ -360,6 +361,115 @@ def test_paper_playlist_takes_its_emotion_from_the_file_name(tmp_path: Path) -> 
     assert unnamed.emotions == () and unnamed.valence is None and unnamed.arousal is None
 
 
+# --- the paper's playlists, a folder of them -------------------------------------------------
+
+
+def test_paper_playlist_with_bom_and_windows_newlines(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "happy.csv",
+        "\ufeffName,Album,Artist\r\n"
+        "Happy,G I R L,Pharrell Williams\r\n"
+        '"Don\'t Stop Me Now","Jazz",Queen\r\n',
+    )
+    result = read_playlists(path)
+    assert result.problems == [] and result.rows == 2
+    first, second = result.tracks
+    assert (first.title, first.album, first.artist) == ("Happy", "G I R L", "Pharrell Williams")
+    assert second.title == "Don't Stop Me Now" and second.artist == "Queen"
+    assert first.emotions == ("happy",) and first.source == "paper:happy.csv"
+    assert (first.valence, first.arousal) == (AFFECT["happy"].valence, AFFECT["happy"].arousal)
+    assert first.year is None
+    assert result == read_any(path)  # a single playlist reads as `catalog import` reads it
+
+
+def test_paper_playlist_reports_malformed_rows_by_line_and_keeps_the_rest(
+    tmp_path: Path,
+) -> None:
+    path = write(
+        tmp_path / "Sad.csv",
+        "Name,Album,Artist\n"  # line 1
+        "Someone Like You,21,Adele\n"  # line 2
+        ",Some Album,Nobody\n"  # line 3: no title
+        "Yesterday,Help!\n"  # line 4: a field short
+        "\n"  # line 5: blank, ignored
+        "Fix You,X&Y,\n"  # line 6: no artist
+        "Vincent,American Pie,Don McLean,extra\n"  # line 7: a field too many
+        "someone like you ,21, ADELE\n"  # line 8: repeats line 2
+        "The Scientist,A Rush of Blood to the Head,Coldplay\n",  # line 9
+    )
+    result = read_playlists(path)
+    assert [t.title for t in result.tracks] == ["Someone Like You", "The Scientist"]
+    assert result.problems == [
+        "Sad.csv line 3: no Name",
+        "Sad.csv line 4: expected 3 fields, found 2",
+        "Sad.csv line 6: no Artist",
+        "Sad.csv line 7: expected 3 fields, found 4",
+        "Sad.csv line 8: duplicate of line 2 ('someone like you' by 'ADELE')",
+    ]
+    assert result.rows == 7
+    assert all(t.emotions == ("sad",) for t in result.tracks)
+
+
+def test_a_playlist_folder_reads_every_csv_and_merges_shared_songs(tmp_path: Path) -> None:
+    write(tmp_path / "happy.csv", "Name,Album,Artist\nHappy,,Pharrell Williams\n,x,y\n")
+    write(tmp_path / "surprised.csv", "Name,Album,Artist\nHAPPY,G I R L,pharrell williams\n")
+    write(tmp_path / "angry_songs.csv", "Artist,Name,Album\nEnya,Only Time,A Day Without Rain\n")
+    write(tmp_path / "notes.txt", "not a playlist")
+
+    result = read_playlists(tmp_path)
+
+    only_time, happy = result.tracks  # the files in name order: angry_songs, happy, surprised
+    assert (only_time.title, only_time.artist, only_time.emotions) == (
+        "Only Time", "Enya", ("angry",))  # columns found by name
+    assert (happy.title, happy.artist) == ("Happy", "Pharrell Williams")  # the first spelling
+    assert happy.emotions == ("happy", "surprise")
+    assert happy.album == "G I R L"  # the first album named
+    assert happy.source == "paper:happy.csv+surprised.csv"
+    mean = (AFFECT["happy"].valence + AFFECT["surprise"].valence) / 2
+    assert happy.valence == pytest.approx(mean, abs=1e-3)
+    assert result.problems == ["happy.csv line 3: no Name"]
+    assert result.rows == 4
+
+
+@pytest.mark.parametrize("file_name", ["calm.csv", "happy_sad.csv", "playlist.csv", "joyful.csv"])
+def test_a_playlist_not_named_after_an_emotion_is_an_error_listing_valid_names(
+    tmp_path: Path, file_name: str
+) -> None:
+    write(tmp_path / "happy.csv", "Name,Album,Artist\nSong,Album,Band\n")
+    write(tmp_path / file_name, "Name,Album,Artist\nSong,Album,Band\n")
+    for path in (tmp_path / file_name, tmp_path):
+        with pytest.raises(CatalogError) as err:
+            read_playlists(path)
+        assert file_name in err.value.message
+        assert ", ".join(EMOTIONS) in err.value.message
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "happy.csv is empty"),
+        (b"\xef\xbb\xbf\r\n\r\n", "happy.csv is empty"),
+        (b"Name,Album,Artist\r\n", "happy.csv has a header but no rows"),
+        ("Name,Album,Artist\nCaf\u00e9,Album,Band\n".encode("latin-1"),
+         "happy.csv is not UTF-8 text (line 2"),
+        (b"Name,Album\nHappy,G I R L\n", "happy.csv lacks the column(s) Artist"),
+    ],
+)
+def test_a_playlist_that_is_not_a_playlist_is_an_error(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    (tmp_path / "happy.csv").write_bytes(content)
+    with pytest.raises(CatalogError, match=re.escape(message)):
+        read_playlists(tmp_path / "happy.csv")
+
+
+def test_read_playlists_needs_playlists(tmp_path: Path) -> None:
+    with pytest.raises(CatalogError, match="holds no .csv playlists"):
+        read_playlists(tmp_path)
+    with pytest.raises(CatalogError, match="missing does not exist"):
+        read_playlists(tmp_path / "missing")
+
+
 def test_moodtunes_format_skips_bad_rows_instead_of_failing(tmp_path: Path) -> None:
     header = ",".join(CATALOG_COLUMNS)
     path = write(
@@ -625,7 +735,7 @@ def test_big_files_get_a_progress_bar(
     path = pmemo_file(tmp_path)
     quiet = read_pmemo(path)
     assert capsys.readouterr().err == ""
-    monkeypatch.setattr(importers, "PROGRESS_MIN_BYTES", 1000)
+    monkeypatch.setattr(tables, "PROGRESS_MIN_BYTES", 1000)
     shown = read_pmemo(path)
     assert "pm.csv" in capsys.readouterr().err
     assert shown == quiet and len(shown.tracks) == 2000

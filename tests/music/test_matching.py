@@ -127,6 +127,7 @@ def test_fold(text: str, folded: str) -> None:
 @pytest.mark.parametrize(
     ("title", "work"),
     [
+        ("Yesterday", "yesterday"),
         ("Yesterday - Remastered 2009", "yesterday"),
         ("Yesterday (Remastered)", "yesterday"),
         ("Hallelujah (Live at the Olympia)", "hallelujah"),
@@ -138,6 +139,11 @@ def test_fold(text: str, folded: str) -> None:
         ("Let It Go - From \"Frozen\"", "let it go"),
         ("Águas de Março", "aguas de marco"),
         ("No Mean Feat", "no mean feat"),
+        ("  DON'T  stop me now!", "dont stop me now"),
+        # Version words outside brackets are part of the title.
+        ("Itsumo Nando Demo", "itsumo nando demo"),
+        ("Live and Let Die", "live and let die"),
+        ("(Sittin' On) The Dock of the Bay", "sittin on the dock of the bay"),
         # Brackets without a version word are part of the title.
         ("Waka Waka (This Time for Africa)", "waka waka this time for africa"),
         ("Bagatelle No. 25 (Für Elise)", "bagatelle no 25 fur elise"),

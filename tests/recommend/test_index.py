@@ -4,37 +4,12 @@ import numpy as np
 import pytest
 
 from moodtunes.music.catalog import Catalog, Track
-from moodtunes.recommend.index import Index, work_title
+from moodtunes.recommend.index import Index
 
 
 def track(title: str, artist: str, valence: float = 0.0, arousal: float = 0.0,
           genres: tuple[str, ...] = ()) -> Track:
     return Track(title, artist, "", None, genres, valence, arousal, (), ("happy",), "test")
-
-
-@pytest.mark.parametrize(
-    ("title", "work"),
-    [
-        ("Yesterday", "yesterday"),
-        ("Yesterday - Remastered 2009", "yesterday"),
-        ("Yesterday (Remastered)", "yesterday"),
-        ("Hallelujah (Live at the Olympia)", "hallelujah"),
-        ("Hallelujah - Live", "hallelujah"),
-        ("Stay With Me [Acoustic Version]", "stay with me"),
-        ("Under Pressure (feat. David Bowie)", "under pressure"),
-        ("Under Pressure feat. David Bowie", "under pressure"),
-        # Folded as every loose key is (matching.fold): an apostrophe joins its word.
-        ("  DON'T  stop me now!", "dont stop me now"),
-        # Version words outside brackets are part of the title.
-        ("Itsumo Nando Demo", "itsumo nando demo"),
-        ("Live and Let Die", "live and let die"),
-        ("(Sittin' On) The Dock of the Bay", "sittin on the dock of the bay"),
-        ("Waka Waka (This Time for Africa)", "waka waka this time for africa"),
-        ("(Live)", "live"),
-    ],
-)
-def test_work_title_ignores_versions_case_and_punctuation(title: str, work: str) -> None:
-    assert work_title(title) == work
 
 
 def test_index_keeps_catalog_order_and_tracks(catalog: Catalog) -> None:

@@ -1,11 +1,10 @@
-"""The songs the recommender chooses from: tracks, the built-in table, and importers.
+"""The songs the recommender chooses from: tracks, and the built-in table.
 
-Two table formats are read:
-
-* our own (`CATALOG_COLUMNS`), which the built-in catalog uses: one row per song with its
-  valence/arousal estimate, descriptive moods, and the detected emotions it suits;
-* the paper's: one CSV per emotion with the columns `Name,Album,Artist` (Spotify playlists
-  exported that way), where the emotion is only known from the file name.
+`Catalog` reads our own format (`CATALOG_COLUMNS`), which the built-in catalog uses: one row
+per song with its valence/arousal estimate, descriptive moods, and the detected emotions it
+suits. The paper's playlists, one CSV per emotion with the columns `PAPER_COLUMNS` (Spotify
+playlists exported that way) whose emotion only the file name gives (`emotion_from_file_name`),
+and every other format are read by `moodtunes.music.importers` into the database.
 
 In the built-in table classical pieces name the composer as artist, the larger work they belong
 to as album (empty for a stand-alone piece) and the year of completion or first performance;
@@ -14,19 +13,18 @@ the year is empty where it is not known.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from importlib import resources
 from os import PathLike
 from pathlib import Path
 
-from moodtunes.emotions import AFFECT, EMOTIONS, parse_emotion
+from moodtunes.emotions import EMOTIONS, parse_emotion
 from moodtunes.errors import CatalogError
 from moodtunes.music.matching import key_text, track_key
+from moodtunes.music.tables import Table, parse_table, read_table
 
 CATALOG_COLUMNS: tuple[str, ...] = (
     "title",
@@ -131,10 +129,7 @@ class Catalog:
         seen: set[tuple[str, str]] = set()
         for track in self._tracks:
             if track.key in seen:
-                raise ValueError(
-                    f"duplicate track {track.title!r} by {track.artist!r}; "
-                    "use Catalog.merged to combine tables that share songs"
-                )
+                raise ValueError(f"duplicate track {track.title!r} by {track.artist!r}")
             seen.add(track.key)
 
     @property
@@ -158,45 +153,15 @@ class Catalog:
             data = resource.read_bytes()
         except OSError as err:
             raise CatalogError(f"the built-in catalog cannot be read: {err}") from err
-        text = _decode(data, "builtin_catalog.csv")
-        return cls(_parse_catalog(text, "builtin_catalog.csv", source="builtin"))
+        table = parse_table(data, "builtin_catalog.csv", CATALOG_COLUMNS, strict=True)
+        return cls(_parse_catalog(table, source="builtin"))
 
     @classmethod
     def from_csv(cls, path: str | PathLike[str]) -> Catalog:
         """A table in our own format (`CATALOG_COLUMNS`). Any bad row is a CatalogError: our
         own tables are curated, so a mistake should be fixed rather than skipped."""
-        file = Path(path)
-        text = _decode(_read_bytes(file), file.name)
-        return cls(_parse_catalog(text, file.name, source=f"csv:{file.name}"))
-
-    @classmethod
-    def from_paper_csvs(
-        cls, paths_or_directory: str | PathLike[str] | Iterable[str | PathLike[str]]
-    ) -> PaperImport:
-        """The paper's per-emotion playlists: a directory (all its *.csv files), one file, or a
-        list of files. The emotion comes from each file name (see `emotion_from_file_name`),
-        valence/arousal from that emotion's point in `AFFECT`. Malformed rows are skipped and
-        listed in the result's `warnings`; a file that cannot be read as a playlist at all is a
-        CatalogError. A song found in several playlists becomes one track serving all their
-        emotions."""
-        files = _paper_files(paths_or_directory)
-        warnings: list[str] = []
-        found: dict[tuple[str, str], _PaperSong] = {}
-        for file in files:
-            emotion = emotion_from_file_name(file.name)
-            text = _decode(_read_bytes(file), file.name)
-            for song in _parse_paper_playlist(text, file.name, warnings):
-                known = found.get(song.key)
-                if known is None:
-                    song.emotions.append(emotion)
-                    song.files.append(file.name)
-                    found[song.key] = song
-                    continue
-                if emotion not in known.emotions:
-                    known.emotions.append(emotion)
-                if file.name not in known.files:
-                    known.files.append(file.name)
-        return PaperImport(cls(song.to_track() for song in found.values()), tuple(warnings))
+        table = read_table(path, CATALOG_COLUMNS, strict=True)
+        return cls(_parse_catalog(table, source=f"csv:{Path(path).name}"))
 
     def tracks_for(self, emotion: str) -> list[Track]:
         """The tracks tagged as suiting `emotion`, in catalog order."""
@@ -210,29 +175,6 @@ class Catalog:
             for emotion in track.emotions:
                 counts[emotion] += 1
         return counts
-
-    def merged(self, other: Catalog) -> Catalog:
-        """Both catalogs as one. A song in both keeps this catalog's entry (its metadata is
-        usually the curated one) and gains the emotions only `other` tagged it with."""
-        by_key: dict[tuple[str, str], Track] = {}
-        for track in (*self._tracks, *other._tracks):
-            kept = by_key.get(track.key)
-            if kept is None:
-                by_key[track.key] = track
-                continue
-            extra = tuple(e for e in track.emotions if e not in kept.emotions)
-            if extra:
-                by_key[track.key] = replace(kept, emotions=kept.emotions + extra)
-        return Catalog(by_key.values())
-
-
-@dataclass(frozen=True)
-class PaperImport:
-    """What `Catalog.from_paper_csvs` read: the tracks, and the rows it skipped, each as
-    `file line N: reason` (1-based lines, the header being line 1), for the caller to log."""
-
-    catalog: Catalog
-    warnings: tuple[str, ...]
 
 
 def emotion_from_file_name(file_name: str) -> str:
@@ -254,143 +196,12 @@ def emotion_from_file_name(file_name: str) -> str:
     )
 
 
-@dataclass
-class _PaperSong:
-    """A playlist row while the importer gathers the emotions and files it appears in."""
-
-    title: str
-    artist: str
-    album: str
-    emotions: list[str]
-    files: list[str]
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return track_key(self.title, self.artist)
-
-    def to_track(self) -> Track:
-        # A song in several playlists sits between their emotions, hence the mean point.
-        points = [AFFECT[emotion] for emotion in self.emotions]
-        return Track(
-            title=self.title,
-            artist=self.artist,
-            album=self.album,
-            year=None,
-            genres=(),
-            valence=round(sum(p.valence for p in points) / len(points), 3),
-            arousal=round(sum(p.arousal for p in points) / len(points), 3),
-            moods=(),
-            emotions=tuple(self.emotions),
-            source="paper_csv:" + "+".join(self.files),
-        )
-
-
-def _paper_files(
-    paths_or_directory: str | PathLike[str] | Iterable[str | PathLike[str]],
-) -> list[Path]:
-    if isinstance(paths_or_directory, str | PathLike):
-        path = Path(paths_or_directory)
-        if path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".csv")
-            if not files:
-                raise CatalogError(f"{path} holds no .csv playlists")
-            return files
-        if not path.exists():
-            raise CatalogError(f"{path} does not exist")
-        return [path]
-    files = [Path(p) for p in paths_or_directory]
-    if not files:
-        raise CatalogError("no playlist files were given")
-    return files
-
-
-def _read_bytes(file: Path) -> bytes:
-    try:
-        return file.read_bytes()
-    except OSError as err:
-        raise CatalogError(f"{file} cannot be read: {err.strerror or err}") from err
-
-
-def _decode(data: bytes, name: str) -> str:
-    # utf-8-sig drops the byte-order mark that Excel writes in front of "CSV UTF-8" files.
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise CatalogError(
-            f"{name} is not UTF-8 text (bad byte at offset {err.start}); save it as CSV UTF-8"
-        ) from err
-
-
-def _rows(text: str, name: str) -> Iterator[tuple[int, list[str]]]:
-    """The CSV rows after the header with their 1-based line numbers, blank lines left out."""
-    # newline="" hands "\r\n" to the csv module, which is what reads Windows line ends right.
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        for row in reader:
-            if any(cell.strip() for cell in row):
-                yield reader.line_num, row
-    except csv.Error as err:
-        raise CatalogError(f"{name} line {reader.line_num}: {err}") from err
-
-
-def _header(
-    rows: Iterator[tuple[int, list[str]]], name: str, required: tuple[str, ...]
-) -> tuple[dict[str, int], int]:
-    """Where each required column is (matched case-insensitively) and how many columns the
-    header has; CatalogError if the file is empty or a required column is missing."""
-    first = next(rows, None)
-    if first is None:
-        raise CatalogError(f"{name} is empty")
-    _, header = first
-    positions = {cell.strip().casefold(): i for i, cell in enumerate(header)}
-    missing = [column for column in required if column.casefold() not in positions]
-    if missing:
-        raise CatalogError(
-            f"{name} lacks the column(s) {', '.join(missing)}; "
-            f"its header is {','.join(header)!r}, expected {','.join(required)}"
-        )
-    return {column: positions[column.casefold()] for column in required}, len(header)
-
-
-def _parse_paper_playlist(text: str, name: str, warnings: list[str]) -> list[_PaperSong]:
-    rows = _rows(text, name)
-    columns, width = _header(rows, name, PAPER_COLUMNS)
-    songs: list[_PaperSong] = []
-    lines: dict[tuple[str, str], int] = {}
-    saw_rows = False
-    for line, row in rows:
-        saw_rows = True
-        if len(row) != width:
-            warnings.append(f"{name} line {line}: expected {width} fields, found {len(row)}")
-            continue
-        title = row[columns["Name"]].strip()
-        artist = row[columns["Artist"]].strip()
-        lacking = [column for column, value in (("Name", title), ("Artist", artist)) if not value]
-        if lacking:
-            warnings.append(f"{name} line {line}: no {' and no '.join(lacking)}")
-            continue
-        song = _PaperSong(title, artist, row[columns["Album"]].strip(), [], [])
-        if song.key in lines:
-            warnings.append(
-                f"{name} line {line}: {title!r} by {artist!r} repeats line {lines[song.key]}"
-            )
-            continue
-        lines[song.key] = line
-        songs.append(song)
-    if not saw_rows:
-        raise CatalogError(f"{name} has a header but no songs")
-    return songs
-
-
-def _parse_catalog(text: str, name: str, source: str) -> list[Track]:
-    rows = _rows(text, name)
-    columns, width = _header(rows, name, CATALOG_COLUMNS)
+def _parse_catalog(table: Table, source: str) -> list[Track]:
+    """The tracks of a strict table in our format: any bad row is a CatalogError."""
     tracks: list[Track] = []
     lines: dict[tuple[str, str], int] = {}
-    for line, row in rows:
-        if len(row) != width:
-            raise CatalogError(f"{name} line {line}: expected {width} fields, found {len(row)}")
-        cell = {column: row[i].strip() for column, i in columns.items()}
+    for row in table:
+        cell = row.cells
         try:
             track = Track(
                 title=cell["title"],
@@ -405,16 +216,14 @@ def _parse_catalog(text: str, name: str, source: str) -> list[Track]:
                 source=source,
             )
         except ValueError as err:
-            raise CatalogError(f"{name} line {line}: {err}") from err
+            raise table.error(row.line, str(err)) from err
         if track.key in lines:
-            raise CatalogError(
-                f"{name} line {line}: {track.title!r} by {track.artist!r} "
-                f"is already on line {lines[track.key]}"
+            raise table.error(
+                row.line,
+                f"{track.title!r} by {track.artist!r} is already on line {lines[track.key]}",
             )
-        lines[track.key] = line
+        lines[track.key] = row.line
         tracks.append(track)
-    if not tracks:
-        raise CatalogError(f"{name} has a header but no tracks")
     return tracks
 
 

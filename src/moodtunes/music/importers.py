@@ -19,22 +19,24 @@ Formats (`READERS`, `detect_format`, `read_any`):
 * ``moodtunes`` — our own catalog columns (`CATALOG_COLUMNS`), read leniently.
 * ``generic`` — any CSV, with a mapping from our field names to its columns (`read_generic`).
 
-Unlike `Catalog.from_csv`, which rejects a curated table for one bad row, these readers skip
-what they cannot use and say why: each skipped row is a line of `ImportResult.problems`, as
-``FILE line N: reason`` with 1-based physical line numbers (the header is line 1). A file that
-cannot be read as a table at all (missing, not UTF-8, empty, lacking a required column) is a
-CatalogError. Genre and mood tags are lower-cased; a song repeated within one file (same
-`track_key`) is kept once, from its first row.
+`read_playlists` reads a folder of the paper's playlists through ``paper``, one song per
+`track_key` across the files.
+
+Every reader reads its file with `moodtunes.music.tables` (the reader `Catalog.from_csv` uses
+too). Unlike `Catalog.from_csv`, which rejects a curated table for one bad row, these readers
+skip what they cannot use and say why: each skipped row is a line of `ImportResult.problems`,
+as ``FILE line N: reason`` with 1-based physical line numbers (the header is line 1). A file
+that cannot be read as a table at all (missing, not UTF-8, empty, lacking a required column)
+is a CatalogError. Genre and mood tags are folded like artists (`name_key`); a song repeated
+within one file (same `track_key`) is kept once, from its first row.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,7 @@ from moodtunes.emotions import AFFECT, EMOTIONS, parse_emotion
 from moodtunes.errors import CatalogError
 from moodtunes.music.catalog import CATALOG_COLUMNS, PAPER_COLUMNS, emotion_from_file_name
 from moodtunes.music.matching import name_key, track_key
+from moodtunes.music.tables import read_header, read_table
 
 # The kinds of identifier a record may carry, and what a well-formed one looks like.
 EXTERNAL_ID_PATTERNS: dict[str, re.Pattern[str]] = {
@@ -95,9 +98,6 @@ GENERIC_FIELDS: tuple[str, ...] = (
     *(f"{kind}_id" for kind in EXTERNAL_ID_KINDS),
 )
 
-# Files at least this big get a progress bar when `progress` is None.
-PROGRESS_MIN_BYTES = 5 * 1024 * 1024
-
 # Words that make a title explicit, matched as whole words, case-blind. The first group also
 # matches as the start of a longer word ("fucking", "shitlist", "bitches", "motherfucker");
 # the second only alone, because as prefixes they are innocent ("cocktail", "assassin"). Titles
@@ -116,7 +116,6 @@ _SPOTIFY_LINK = re.compile(
     r"(?:spotify:track:|https?://open\.spotify\.com/(?:[\w-]+/)?track/)"
     r"([0-9A-Za-z]{22})(?:\?.*)?"
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # all but tab
 _TRUE = frozenset({"true", "yes", "y", "1", "explicit"})
 _FALSE = frozenset({"false", "no", "n", "0", "clean"})
 
@@ -182,7 +181,7 @@ class ImportedTrack:
 class ImportResult:
     """What a reader got from one file: the tracks, the skipped rows as `FILE line N: reason`,
     and how many data rows the file has (blank lines aside), so that
-    ``rows == len(tracks) + len(problems)``."""
+    ``rows == len(tracks) + len(problems)`` (see `read_playlists` for several files)."""
 
     tracks: list[ImportedTrack]
     problems: list[str]
@@ -347,6 +346,58 @@ def read_paper(path: str | PathLike[str], progress: bool | None = None) -> Impor
     return _read_table(path, PAPER_COLUMNS, (), build, progress)
 
 
+def read_playlists(path: str | PathLike[str], progress: bool | None = None) -> ImportResult:
+    """The paper's per-emotion playlists: every .csv file of a folder (by name), or one file,
+    each read by `read_paper` (what `--playlists` and `moodtunes catalog import` share). Each
+    file must be named after an emotion (`emotion_from_file_name`), checked before any is read.
+    A song in several playlists becomes one track serving all their emotions, at the mean of
+    their `AFFECT` points, its source naming every file ("paper:happy.csv+sad.csv"); so
+    `rows` (all the files' data rows) may exceed ``len(tracks) + len(problems)``. CatalogError
+    for a missing path, a folder without a .csv file, or a file that cannot be read."""
+    files = _playlist_files(Path(path))
+    for file in files:
+        emotion_from_file_name(file.name)
+    found: dict[tuple[str, str], list[ImportedTrack]] = {}
+    problems: list[str] = []
+    rows = 0
+    for file in files:
+        result = read_paper(file, progress)
+        problems += result.problems
+        rows += result.rows
+        for track in result.tracks:
+            found.setdefault(track.key, []).append(track)
+    return ImportResult([_one_song(same) for same in found.values()], problems, rows)
+
+
+def _playlist_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".csv")
+        if not files:
+            raise CatalogError(f"{path} holds no .csv playlists")
+        return files
+    if not path.exists():
+        raise CatalogError(f"{path} does not exist")
+    return [path]
+
+
+def _one_song(same: list[ImportedTrack]) -> ImportedTrack:
+    """One song found in several playlists, as one track (the first one's spelling)."""
+    first = same[0]
+    if len(same) == 1:
+        return first
+    emotions = tuple(dict.fromkeys(e for track in same for e in track.emotions))
+    # A song in several playlists sits between their emotions, hence the mean point.
+    points = [AFFECT[emotion] for emotion in emotions]
+    return replace(
+        first,
+        album=next((track.album for track in same if track.album), ""),
+        valence=round(sum(p.valence for p in points) / len(points), 3),
+        arousal=round(sum(p.arousal for p in points) / len(points), 3),
+        source="paper:" + "+".join(dict.fromkeys(t.source.removeprefix("paper:") for t in same)),
+        emotions=emotions,
+    )
+
+
 def read_moodtunes(path: str | PathLike[str], progress: bool | None = None) -> ImportResult:
     """A table in our own catalog format (`CATALOG_COLUMNS`), skipping bad rows instead of
     rejecting the file; an empty valence or arousal is unknown rather than an error."""
@@ -458,7 +509,7 @@ def detect_format(path: str | PathLike[str]) -> str:
     case-blind); where several fit, the one that asks for most columns (a Spotify export
     also has the paper's Name, Album, Artist). CatalogError if none fits."""
     file = Path(path)
-    header = _read_header(file)
+    header = read_header(file)
     seen = {cell.strip().casefold() for cell in header}
     fitting = [
         name
@@ -497,151 +548,24 @@ def _read_table(
 ) -> ImportResult:
     """Every row of the file through `build`, the bad and the repeated ones as problems.
     Columns are found case-blind and handed to `build` under the names asked for."""
-    file = Path(path)
-    name = file.name
-    text = _read_text(file)
-    show = len(text) >= PROGRESS_MIN_BYTES if progress is None else progress
-    bar = _progress_bar(len(text), name, show)
+    table = read_table(path, required, optional, progress=progress)
     tracks: list[ImportedTrack] = []
-    problems: list[str] = []
     first_line: dict[tuple[str, str], int] = {}
-    rows = 0
-    try:
-        records = _records(text, bar)
-        header = next(records, None)
-        if header is None:
-            raise CatalogError(f"{name} is empty")
-        if isinstance(header[1], str):
-            raise CatalogError(
-                f"{name} line {header[0]}: the header is not valid CSV ({header[1]})"
-            )
-        columns = _columns(header[1], name, required, optional)
-        width = len(header[1])
-        for line, row in records:
-            rows += 1
-            if isinstance(row, str):
-                problems.append(f"{name} line {line}: not valid CSV ({row})")
-                continue
-            if len(row) != width:
-                problems.append(f"{name} line {line}: expected {width} fields, found {len(row)}")
-                continue
-            cell = {column: row[i].strip() for column, i in columns.items()}
-            garbled = [column for column, value in cell.items() if _CONTROL.search(value)]
-            if garbled:
-                problems.append(
-                    f"{name} line {line}: {garbled[0]} holds a line break or a control "
-                    "character (an unclosed quote?)"
-                )
-                continue
-            try:
-                track = build(cell)
-            except ValueError as err:
-                problems.append(f"{name} line {line}: {err}")
-                continue
-            earlier = first_line.get(track.key)
-            if earlier is not None:
-                problems.append(
-                    f"{name} line {line}: duplicate of line {earlier} "
-                    f"({track.title!r} by {track.artist!r})"
-                )
-                continue
-            first_line[track.key] = line
-            tracks.append(track)
-    finally:
-        bar.close()
-    if rows == 0:
-        raise CatalogError(f"{name} has a header but no rows")
-    return ImportResult(tracks, problems, rows)
-
-
-def _read_text(file: Path) -> str:
-    try:
-        data = file.read_bytes()
-    except FileNotFoundError:
-        raise CatalogError(f"{file} does not exist") from None
-    except OSError as err:
-        raise CatalogError(f"{file} cannot be read: {err.strerror or err}") from err
-    if not data.strip():
-        raise CatalogError(f"{file.name} is empty")
-    return _decode(data, file.name)
-
-
-def _decode(data: bytes, name: str) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise CatalogError(f"{name} is UTF-16 text; save it as CSV UTF-8")
-    # utf-8-sig drops the byte-order mark that Excel writes in front of "CSV UTF-8" files.
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
-        raise CatalogError(
-            f"{name} is not UTF-8 text (line {line}, bad byte at offset {err.start}); "
-            "save it as CSV UTF-8"
-        ) from err
-
-
-def _read_header(file: Path) -> list[str]:
-    """The first non-blank CSV row, read without loading a large file whole."""
-    try:
-        with file.open(encoding="utf-8-sig", newline="") as handle:
-            for row in csv.reader(handle):
-                if any(cell.strip() for cell in row):
-                    return row
-    except FileNotFoundError:
-        raise CatalogError(f"{file} does not exist") from None
-    except UnicodeDecodeError as err:
-        raise CatalogError(f"{file.name} is not UTF-8 text; save it as CSV UTF-8") from err
-    except csv.Error as err:
-        raise CatalogError(f"{file.name} line 1: not valid CSV ({err})") from err
-    except OSError as err:
-        raise CatalogError(f"{file} cannot be read: {err.strerror or err}") from err
-    raise CatalogError(f"{file.name} is empty")
-
-
-def _records(text: str, bar: _Bar) -> Iterator[tuple[int, list[str] | str]]:
-    """The non-blank CSV records, each with the physical line it starts on; a record the csv
-    module cannot parse comes as its error message, and reading goes on after it."""
-    # newline="" hands "\r\n" to the csv module, which is what reads Windows line ends right.
-    reader = csv.reader(_counted(io.StringIO(text, newline=""), bar))
-    last = 0  # the last physical line read
-    while True:
-        start = last + 1
+    for row in table:
         try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as err:
-            last = reader.line_num
-            yield start, str(err)
+            track = build(row.cells)
+        except ValueError as err:
+            table.problem(row.line, str(err))
             continue
-        last = reader.line_num
-        if any(cell.strip() for cell in row):
-            yield start, row
-
-
-def _columns(
-    header: list[str], name: str, required: tuple[str, ...], optional: tuple[str, ...]
-) -> dict[str, int]:
-    """Where each required column, and each optional one present, sits in the header
-    (matched case- and space-blind); CatalogError if one is missing or appears twice."""
-
-    def norm(column: str) -> str:
-        return column.strip().casefold()
-
-    positions: dict[str, list[int]] = {}
-    for i, cell in enumerate(header):
-        positions.setdefault(norm(cell), []).append(i)
-    missing = [column for column in required if norm(column) not in positions]
-    if missing:
-        raise CatalogError(
-            f"{name} lacks the column(s) {', '.join(missing)}; "
-            f"its header is {','.join(header)!r}, expected {','.join(required)}"
-        )
-    wanted = [*required, *(column for column in optional if norm(column) in positions)]
-    repeated = [column for column in wanted if len(positions[norm(column)]) > 1]
-    if repeated:
-        raise CatalogError(f"{name} has the column(s) {', '.join(repeated)} more than once")
-    return {column: positions[norm(column)][0] for column in wanted}
+        earlier = first_line.get(track.key)
+        if earlier is not None:
+            table.problem(
+                row.line, f"duplicate of line {earlier} ({track.title!r} by {track.artist!r})"
+            )
+            continue
+        first_line[track.key] = row.line
+        tracks.append(track)
+    return ImportResult(tracks, table.problems, table.rows)
 
 
 # --- reading cells --------------------------------------------------------------------------
@@ -742,42 +666,3 @@ def _value_range(value_range: tuple[float, float] | str) -> tuple[float, float]:
     if not (math.isfinite(low) and math.isfinite(high) and low < high):
         raise ValueError(f"value_range must be finite with low < high, got {value_range!r}")
     return low, high
-
-
-# --- progress -------------------------------------------------------------------------------
-
-
-class _Bar:
-    """What the reader needs of a progress bar; this one shows nothing."""
-
-    def update(self, n: int = 1) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _progress_bar(total: int, name: str, show: bool) -> _Bar:
-    """A tqdm bar over the file's characters when asked for and tqdm is installed (it comes
-    with the train extra), else a silent one."""
-    if show:
-        try:
-            from tqdm import tqdm
-        except ImportError:
-            pass
-        else:
-            bar: _Bar = tqdm(total=total, desc=name, unit="char", unit_scale=True, leave=False)
-            return bar
-    return _Bar()
-
-
-def _counted(lines: Iterator[str], bar: _Bar) -> Iterator[str]:
-    # Updated in batches: a tqdm call per line would cost more than parsing it.
-    pending = 0
-    for line in lines:
-        pending += len(line)
-        if pending >= 1 << 16:
-            bar.update(pending)
-            pending = 0
-        yield line
-    bar.update(pending)
