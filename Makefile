@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint browser clean model baseline
+.PHONY: run test lint browser clean model baseline mypy-without-extra
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,11 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[train,test]'
 	touch $@
 
+# The upgrade step (schema, catalog, secret key) runs once, as it would before several server
+# processes; the server then only connects.
 run: $(VENV)/.installed-app
-	$(BIN)/moodtunes serve --host $(HOST) --port $(PORT)
+	$(BIN)/moodtunes db upgrade
+	$(BIN)/moodtunes serve --no-upgrade --host $(HOST) --port $(PORT)
 
 # Debian's chromium and chromium-driver for the real-browser tests (never `playwright install`).
 browser:
@@ -58,5 +61,15 @@ baseline: $(VENV)/.installed-test
 	  --schedule constant --lr 1e-4 --weight-decay 0 --label-smoothing 0 --no-augment \
 	  --out $(RUNS)/paper_cnn-paper --quiet
 
+# mypy where the training extra (torch, onnx, matplotlib) is not installed, as for the app alone.
+CORE_VENV ?= build/venv-core
+$(CORE_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(CORE_VENV)
+	$(CORE_VENV)/bin/pip install --quiet -e '.[test]'
+	touch $@
+
+mypy-without-extra: $(CORE_VENV)/.installed
+	$(CORE_VENV)/bin/mypy --cache-dir $(CORE_VENV)/.mypy_cache
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CORE_VENV) .pytest_cache .mypy_cache .ruff_cache

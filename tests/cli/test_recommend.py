@@ -6,12 +6,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask.testing import FlaskClient
 
 from moodtunes.cli import main
 from moodtunes.music.catalog import Catalog, track_key
 from moodtunes.storage.db import open_database
 from moodtunes.storage.feedback import record_feedback
 from moodtunes.storage.library import ensure_profile
+from moodtunes.web.browser import PROFILE_KEY, STATE_KEY
 
 
 @pytest.fixture
@@ -132,3 +134,32 @@ def test_evaluate_runs_the_offline_evaluation(capsys: pytest.CaptureFixture[str]
     assert {"mood_fit", "uplift_progress", "personalisation"} <= set(results)
     assert main(["recommend", "evaluate", "--listeners", "0"]) == 2
     assert "listeners >= 1" in capsys.readouterr().err
+
+
+def test_favourite_artists_change_the_picks_as_they_change_the_web_s(
+    client: FlaskClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the app and the command share the test's data folder, so one database
+    args = ("--emotion", "happy", "--strategy", "match")
+    longer = run_json(capsys, *args, "-n", "40")["recommendations"]
+    shown = {song["track"]["artist"] for song in longer[:10]}
+    artist = next(song["track"]["artist"] for song in longer[10:]
+                  if song["track"]["artist"] not in shown)
+    assert client.post("/api/profile", json={"favourite_artists": [artist]}).status_code == 200
+    assert client.post("/api/mood", json={"emotion": "happy", "strategy": "match"}).status_code \
+        == 200
+    web = client.get("/api/recommendations").get_json()
+    with client.session_transaction() as cookie:
+        profile, seed = cookie[PROFILE_KEY], cookie[STATE_KEY]["seed"]
+    seed = seed * 1_000_003 + web["generation"]  # this playlist's seed (web/playlists.py)
+
+    mine = run_json(capsys, *args, "--profile", profile, "--seed", str(seed))
+    plain = run_json(capsys, *args, "--seed", str(seed))
+
+    def songs(picks: list[dict[str, Any]]) -> list[tuple[str, str]]:
+        return [(p["track"]["title"], p["track"]["artist"]) for p in picks]
+
+    assert songs(mine["recommendations"]) == [(s["title"], s["artist"])
+                                              for s in web["recommendations"]]
+    assert songs(mine["recommendations"]) != songs(plain["recommendations"])
+    assert artist in {a for _, a in songs(mine["recommendations"])}

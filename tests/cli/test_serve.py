@@ -54,6 +54,7 @@ def test_serve_starts_and_answers(tmp_path: Path) -> None:
         output = process.communicate(timeout=10)[0].decode()
     assert f"http://127.0.0.1:{port}" in output
     assert "Traceback" not in output
+    assert "schema at revision" in output and "playlists: 1 songs added" in output  # upgraded
     assert (tmp_path / "secret_key").is_file()  # sessions survive a restart
 
 
@@ -78,3 +79,38 @@ def test_serve_explains_bad_playlists(tmp_path: Path, bad: str) -> None:
     )
     assert result.returncode == 2
     assert bad in result.stderr and "Traceback" not in result.stderr
+
+
+def test_make_run_upgrades_once_then_serves_without_upgrading(tmp_path: Path) -> None:
+    # the Makefile's `run`: `moodtunes db upgrade`, then `moodtunes serve --no-upgrade`
+    fresh = subprocess.run(
+        [sys.executable, "-m", "moodtunes.cli", "serve", "--no-upgrade"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, env=env(tmp_path),
+    )
+    assert fresh.returncode == 2 and "Traceback" not in fresh.stderr
+    assert "run `moodtunes db upgrade`" in fresh.stderr
+    assert not (tmp_path / "secret_key").exists()  # --no-upgrade writes nothing
+    refused = subprocess.run(
+        [sys.executable, "-m", "moodtunes.cli", "serve", "--no-upgrade", "--playlists", "x.csv"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, env=env(tmp_path),
+    )
+    assert refused.returncode == 2 and "drop --no-upgrade" in refused.stderr
+
+    upgrade = subprocess.run([sys.executable, "-m", "moodtunes.cli", "db", "upgrade"],
+                             cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                             env=env(tmp_path))
+    assert upgrade.returncode == 0, upgrade.stderr
+    key = (tmp_path / "secret_key").read_text()
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moodtunes.cli", "serve", "--no-upgrade", "--port", str(port)],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env(tmp_path),
+    )
+    try:
+        assert b"moodtunes" in wait_for(f"http://127.0.0.1:{port}/", process)
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=10)[0].decode()
+    assert "Traceback" not in output
+    assert "schema at revision" not in output  # the upgrade step did not run again
+    assert (tmp_path / "secret_key").read_text() == key

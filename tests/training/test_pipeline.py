@@ -15,21 +15,6 @@ from moodtunes.vision.classifier import EmotionClassifier  # noqa: E402
 from tests.support import FER_DIR, require_shared  # noqa: E402
 
 
-def test_registry() -> None:
-    assert {"paper_cnn", "vgg_small"} <= set(MODELS)
-    with pytest.raises(ValueError, match="paper_cnn"):
-        create_model("resnet1000")
-
-
-@pytest.mark.parametrize("arch", sorted(MODELS))
-def test_every_architecture_maps_faces_to_seven_logits(arch: str) -> None:
-    import torch
-
-    net = create_model(arch).eval()
-    with torch.no_grad():
-        assert net(torch.zeros(2, 1, 48, 48)).shape == (2, 7)
-
-
 def _tiny(tmp_path: Path, **kw: object) -> TrainConfig:
     train = require_shared(FER_DIR / "train.npz")
     tmp_path.mkdir(parents=True, exist_ok=True)
@@ -44,6 +29,8 @@ def _tiny(tmp_path: Path, **kw: object) -> TrainConfig:
 
 
 def test_tiny_run_exports_a_model_the_app_can_load(tmp_path: Path) -> None:
+    import torch
+
     config = _tiny(tmp_path)
     onnx_path = run_training(config, progress=False)
     classifier = EmotionClassifier(onnx_path)
@@ -53,8 +40,13 @@ def test_tiny_run_exports_a_model_the_app_can_load(tmp_path: Path) -> None:
     np.testing.assert_allclose(probs.sum(1), 1, atol=1e-5)
     history = (Path(config.out_dir) / "history.json").read_text()
     assert '"epoch": 2' in history
-    # the float export is kept beside the shipped file; int8 ships only when it is as accurate
     run = Path(config.out_dir)
+    # the checkpoints and the exported model describe their network
+    described = MODELS["vgg_tiny"].to_dict()
+    for name in ("best.ckpt", "last.ckpt"):
+        assert torch.load(run / name, weights_only=True)["net"] == described
+    assert classifier.networks == [described]
+    # the float export is kept beside the shipped file; int8 ships only when it is as accurate
     assert (run / "model.fp32.onnx").exists() and (run / "model.int8.onnx").exists()
     shipped = (run / "model.onnx").read_bytes()
     if "moodtunes.quantization" in classifier.metadata:

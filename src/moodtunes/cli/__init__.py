@@ -12,8 +12,8 @@ Exit codes, the same for every command:
        written. The other inputs were still processed.
   2    bad usage or input, found before the work began: a wrong flag or value (argparse's own
        code for usage errors), a file that is missing or does not load (a model, data, a
-       settings file, playlists), a database that cannot be opened, a missing extra; and
-       `serve` when it cannot start.
+       settings file, playlists), a database that cannot be opened or upgraded, a missing
+       extra; and `serve` when it cannot start.
   130  interrupted (Ctrl+C).
 
 A closed output pipe (`moodtunes ... | head`) is not an error and ends with 0.

@@ -7,18 +7,16 @@ import argparse
 import json
 
 from moodtunes.cli.catalog import DATABASE_HELP
-from moodtunes.cli.errors import OK, CommandFailed
+from moodtunes.cli.errors import OK
 
 
 def run_upgrade(args: argparse.Namespace) -> int:
     from moodtunes.config import load_settings
-    from moodtunes.prepare import PrepareError, prepare
+    from moodtunes.prepare import prepare
 
+    # its errors (PrepareError, CatalogError) are MoodtunesErrors: exit code 2, as for serve
     settings = load_settings(args.config, playlists=args.playlists, database_url=args.database)
-    try:
-        report = prepare(settings)
-    except PrepareError as exc:  # the upgrade itself failed (bad input is a CatalogError)
-        raise CommandFailed(exc.message) from None
+    report = prepare(settings)
     print(json.dumps(report.to_dict(), indent=2) if args.json else "\n".join(report.lines()))
     return OK
 

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -233,7 +233,10 @@ def train(config: TrainConfig, resume: bool = True, progress: bool = True) -> Pa
     prior: list[dict[str, Any]] = []
     if config.init_from:
         prior = _load_initial_weights(model, config, device)
-    model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+    # Module.to takes memory_format at run time; torch's type stubs leave it out of every
+    # overload (a cast, not a `type: ignore`, so the check also passes where torch is absent)
+    to_memory_format = cast(Callable[..., nn.Module], model.to)
+    model = to_memory_format(memory_format=torch.channels_last)
     ema = (AveragedModel(model, multi_avg_fn=ema_update(config.ema_decay,
                                                         warm_up=not config.init_from),
                          use_buffers=True) if config.ema_decay > 0 else None)
