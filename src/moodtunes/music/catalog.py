@@ -23,7 +23,7 @@ from pathlib import Path
 
 from moodtunes.emotions import EMOTIONS, parse_emotion
 from moodtunes.errors import CatalogError
-from moodtunes.music.matching import key_text, track_key
+from moodtunes.music.matching import track_key
 from moodtunes.music.tables import Table, parse_table, read_table
 
 CATALOG_COLUMNS: tuple[str, ...] = (
@@ -104,10 +104,10 @@ class Track:
         return track_key(self.title, self.artist)
 
     def to_dict(self) -> dict[str, object]:
-        """The track as plain JSON types, for the web API; `key` is its `track_key` as the
-        page compares songs (see `key_text`)."""
+        """The track as plain JSON types, for the web API; `key` is its `track_key`, a
+        [title, artist] pair, by which the page tells songs apart as the server does."""
         return {
-            "key": key_text(self.key),
+            "key": list(self.key),
             "title": self.title,
             "album": self.album,
             "artist": self.artist,

@@ -23,7 +23,6 @@ they may improve.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -43,6 +42,8 @@ _ACCENTS = re.compile("[\u0300-\u036f]")
 # Characters beyond the Basic Multilingual Plane that are not letters or digits (emoji, mostly).
 _ASTRAL_SYMBOL = re.compile(r"[^\w\x00-\uffff]")
 _APOSTROPHES = str.maketrans({"'": None, "\u2019": None})
+# ASCII's punctuation and symbols, for the fast path of plain ASCII text (most titles).
+_ASCII_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")
 
 
 @cache
@@ -61,6 +62,10 @@ def fold(text: str) -> str:
     """Text as loose keys compare it: lower case, no Latin accents, "&" as "and", apostrophes
     dropped, other punctuation and symbols as spaces, single spaces. "Beyoncé & JAY-Z" ->
     "beyonce and jay z"; "Don't" -> "dont"; other scripts keep their letters."""
+    if text.isascii():
+        # The same result as below, at twice the speed: an index folds every title it holds.
+        text = text.casefold().replace("&", " and ").replace("'", "")
+        return " ".join(_ASCII_PUNCTUATION.sub(" ", text).split())
     text = unicodedata.normalize("NFKD", text.casefold().translate(_UNDECOMPOSED))
     text = unicodedata.normalize("NFC", _ACCENTS.sub("", text))
     text = text.replace("&", " and ").translate(_APOSTROPHES)
@@ -80,12 +85,6 @@ def track_key(title: str, artist: str) -> tuple[str, str]:
     """The identity of a song across tables, blind to case and to spacing. Stored in the
     database: its output must stay as it is."""
     return (name_key(title), name_key(artist))
-
-
-def key_text(key: tuple[str, str]) -> str:
-    """A `track_key` as one string, the `key` the web API sends with each song so that the page
-    compares songs as the server does: a JSON array, `["title","artist"]`."""
-    return json.dumps(list(key), ensure_ascii=False, separators=(",", ":"))
 
 
 # --- version notes --------------------------------------------------------------------------
