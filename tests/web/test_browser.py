@@ -10,8 +10,21 @@ import numpy as np
 import pytest
 from flask import Flask
 
+from moodtunes.config import Settings
 from moodtunes.emotions import EMOTIONS
-from tests.support import CHROMIUM_MARKS, FAKE_CAMERA_ARGS, launch_chromium, wav_clip, write_y4m
+from moodtunes.music.catalog import Catalog
+from moodtunes.vision.camera import CameraStream
+from moodtunes.vision.recognizer import EmotionRecognizer
+from moodtunes.web import create_app
+from moodtunes.web.services import Services
+from tests.support import (
+    CHROMIUM_MARKS,
+    FAKE_CAMERA_ARGS,
+    launch_chromium,
+    wav_clip,
+    write_avi,
+    write_y4m,
+)
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="Python Playwright is absent")
 pytestmark = CHROMIUM_MARKS
@@ -139,3 +152,46 @@ def test_a_newer_preview_aborts_the_one_still_loading(live_server: str) -> None:
         finally:
             browser.close()
     assert errors == []
+
+
+def test_following_the_server_camera_rebuilds_only_for_another_playlist(
+    tmp_path: Path, recognizer: EmotionRecognizer, catalog: Catalog,
+    face_frames: list[np.ndarray], prepared_home: Path, serve: Callable[[Flask], str],
+) -> None:
+    # One face, so the camera's mood holds and so does its playlist.
+    video = write_avi(tmp_path / "face.avi", face_frames[:1] * 15, fps=15)
+    camera = CameraStream(str(video), recognizer).start()
+    services = Services(recognizer, catalog, Settings(camera=str(video)), camera)
+    url = serve(create_app({"TESTING": True, "SECRET_KEY": "t"}, settings=services.settings,
+                           services=services))
+    errors: list[str] = []
+    try:
+        with playwright_api.sync_playwright() as p:
+            browser = _launch(p, [])
+            try:
+                page = browser.new_page()
+                page.on("pageerror", lambda exc: errors.append(str(exc)))
+                page.goto(url)
+                page.evaluate("""() => {
+                  const table = document.querySelector('#playlist');
+                  window.generations = [];
+                  new MutationObserver(() => window.generations.push(table.dataset.generation))
+                    .observe(table.tBodies[0], { childList: true });
+                }""")
+                with page.expect_response(lambda r: r.url.endswith("/api/state")):
+                    page.click("#server-toggle")  # then the page polls the state
+                assert page.get_attribute("#server-toggle", "aria-pressed") == "true"
+                assert page.is_visible("#server-feed")
+                page.wait_for_selector("#playlist tbody tr td.title", timeout=10_000)
+                assert page.inner_text("#mood-source") == "Read from the server camera"
+                page.wait_for_timeout(5_000)  # a few polls of /api/state
+                generations = page.evaluate("window.generations")
+                page.click("#server-toggle")
+                assert page.get_attribute("#server-feed", "src") is None
+            finally:
+                browser.close()
+    finally:
+        camera.stop()
+    assert errors == []
+    # Polls that found the same playlist left the rows alone: one table, built once.
+    assert len(generations) == 1 and generations[0], generations

@@ -21,7 +21,7 @@ export const LOCKED_TEXT = 'Locked: your face no longer changes these songs; '
   + 'picking a mood, a photo or a strategy still does.';
 const LOCK_HINT = 'Lock the playlist against the camera: your face will no longer change these '
   + 'songs; picking a mood, a photo or a strategy still will.';
-const UNLOCKED_TEXT = 'Playlist unlocked: your face changes the songs again.';
+const UNLOCKED_TEXT = 'Playlist unlocked: it follows your mood again.';
 
 function renderEmotion(emotion) {
   els.moodLabel.dataset.emotion = emotion;
