@@ -91,7 +91,7 @@ def test_training_commands_name_the_missing_extra(argv: list[str]) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_evaluate_report_names_the_missing_extra(tmp_path: object) -> None:
+def test_evaluate_report_names_the_missing_extra() -> None:
     result = run_without_torch("evaluate", "faces.npz", "--report", "out")
     assert result.returncode == 2 and "matplotlib" in result.stderr
     assert "Traceback" not in result.stderr

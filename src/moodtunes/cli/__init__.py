@@ -9,19 +9,19 @@ Exit codes, the same for every command:
   0    done.
   1    the work was tried and failed, at least in part: an image that does not decode, a table
        that does not import, a training run or export that fails, a report that cannot be
-       written. The other inputs were still processed.
+       written. A command given several inputs still processes the others.
   2    bad usage or input, found before the work began: a wrong flag or value (argparse's own
        code for usage errors), a file that is missing or does not load (a model, data, a
        settings file, playlists), a database that cannot be opened or upgraded, a missing
        extra; and `serve` when it cannot start.
-  130  interrupted (Ctrl+C).
+  130  interrupted (Ctrl+C), except `serve`, for which Ctrl+C is the way to stop: 0.
 
 A closed output pipe (`moodtunes ... | head`) is not an error and ends with 0.
 
 `main` is the one error boundary: commands raise `cli.errors.UsageError` or `CommandFailed`,
-or let a `MoodtunesError` or `ValueError` (bad input, by the house's convention) through, and
-`main` prints it as one `error: ...` line on stderr, never a traceback. Any other exception is a
-bug and keeps its traceback.
+or let a `MoodtunesError`, `ValueError` or `FileNotFoundError` (bad input, by the house's
+convention) through, and `main` prints it as one `error: ...` line on stderr, never a
+traceback. Any other exception is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
