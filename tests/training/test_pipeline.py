@@ -350,3 +350,35 @@ def test_a_stage_without_export_keeps_only_its_checkpoints(
     code = main(["train", "--train-data", config.train_data, "--out", str(run), "--no-export",
                  "--ship"])
     assert code == 2 and "--ship needs the export" in capsys.readouterr().err
+
+
+def test_the_train_command_trains_the_config_its_flags_describe(tmp_path: Path) -> None:
+    import torch
+
+    config = _tiny(tmp_path, epochs=1, limit=64, erase=0.25, seed=3)
+    argv = ["train", "--arch", config.arch, "--epochs", "1", "--batch-size", "64",
+            "--train-data", config.train_data, "--val-data", config.val_data, "--limit", "64",
+            "--erase", "0.25", "--seed", "3", "--threads", "1", "--device", "cpu",
+            "--out", config.out_dir, "--quiet", "--no-export"]
+    assert main(argv) == 0
+    best = torch.load(Path(config.out_dir) / "best.ckpt", weights_only=True)
+    assert TrainConfig(**best["config"]) == config
+    assert best["net"] == MODELS["vgg_tiny"].to_dict()
+
+
+def test_a_run_resumes_only_the_network_it_began(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from moodtunes.training import config as training_config
+    from moodtunes.training.train import train
+
+    config = _tiny(tmp_path, epochs=1, limit=64)
+    train(config, progress=False)
+    monkeypatch.setitem(training_config.MODELS, "vgg_tiny",
+                        replace(MODELS["vgg_tiny"], widths=(4, 8, 16, 32)))
+    with pytest.raises(ValueError, match="holds another vgg_tiny network"):
+        train(config, progress=False)
+    with pytest.raises(ValueError, match="init-from: .* holds another vgg_tiny network"):
+        train(_tiny(tmp_path / "b", epochs=1, init_from=str(Path(config.out_dir) / "best.ckpt")),
+              progress=False)

@@ -363,8 +363,10 @@ def _load_initial_weights(model: nn.Module, config: TrainConfig,
         raise ValueError(f"--init-from: no checkpoint at {path}")
     state = read_checkpoint(path, device)
     if checkpoint_net(state, path) != config.net():
-        raise ValueError(f"--init-from: {path} holds a {state['config']['arch']} network, "
-                         f"not {config.arch}")
+        arch = state["config"]["arch"]
+        held = (f"a {arch} network, not {config.arch}" if arch != config.arch else
+                f"another {arch} network than training.config.MODELS describes now")
+        raise ValueError(f"--init-from: {path} holds {held}")
     model.load_state_dict(state["model"])
     history: list[dict[str, Any]] = state.get("history", [])
     print(f"starting from {path} (epoch {state['epoch']}, {len(history)} epochs of history)")
