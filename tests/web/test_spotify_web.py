@@ -17,8 +17,10 @@ from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
 from moodtunes.config import Settings
+from moodtunes.mood import picked
 from moodtunes.music.catalog import Catalog, track_key
-from moodtunes.recommend.playlist import recommend_for_emotion
+from moodtunes.prepare import prepare
+from moodtunes.recommend import Index, recommend
 from moodtunes.storage.library import library_counts
 from moodtunes.storage.models import TrackRow
 from moodtunes.vision.recognizer import EmotionRecognizer
@@ -72,6 +74,7 @@ def settings(serve: Callable[[Flask], str], spotify: FakeSpotify, accounts: Fake
 @pytest.fixture
 def make_app(recognizer: EmotionRecognizer, catalog: Catalog) -> Callable[[Settings], Flask]:
     def make(settings: Settings) -> Flask:
+        prepare(settings)  # what `moodtunes db upgrade` does before a server starts
         services = Services(recognizer, catalog, settings)
         return create_app({"TESTING": True, "SECRET_KEY": "t"}, settings=settings,
                           services=services)
@@ -293,8 +296,8 @@ def test_an_imported_playlist_is_recommended_for_its_emotion(
     imported = [t for t in catalog.tracks_for("disgust") if t.title.startswith("Imported")]
     assert len(imported) == 120 and body["catalog_tracks"] == len(catalog.tracks_for("disgust"))
     # the recommender now draws on them (ranking them for the person is the taste model's job)
-    ranked = recommend_for_emotion(catalog, "disgust", n=len(catalog.tracks_for("disgust")))
-    assert sum(t.title.startswith("Imported Song") for t in ranked) >= 100
+    ranked = recommend(None, picked("disgust"), "match", 200, Index.from_catalog(catalog))
+    assert sum(pick.track.title.startswith("Imported Song") for pick in ranked) >= 100
 
     with services_of(client).database()() as db:
         row = db.scalars(select(TrackRow).where(TrackRow.title == "Imported Song 1000")).one()

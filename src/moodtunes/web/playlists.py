@@ -35,7 +35,6 @@ def _taste(state: BrowserState, found: Services, made_at: float) -> ProfileTaste
 def _song(pick: Recommendation, strategy: str) -> dict[str, Any]:
     track = pick.track
     return track.to_dict() | {
-        "key": list(track.key),
         "links": [link.to_dict() for link in listening_links(track.title, track.artist)],
         "why": pick.why,
         "target": _point(pick.target),

@@ -67,9 +67,9 @@ from moodtunes.storage.library import (
     track_ids,
 )
 from moodtunes.storage.tracks import import_tracks
-from moodtunes.web import state
+from moodtunes.web.browser import browser
+from moodtunes.web.playlists import playlist_payload
 from moodtunes.web.services import services
-from moodtunes.web.state import PROFILE_KEY
 
 log = logging.getLogger(__name__)
 
@@ -346,12 +346,11 @@ def import_playlist() -> Response:
             raise BadRequestError(str(exc)) from None
     records = _records(tracks, PLAYLIST_SOURCE, emotion)
     with services().transaction() as db:
-        profile = ensure_profile(db, session.get(PROFILE_KEY))
+        profile = ensure_profile(db, browser().profile_id)
         counts = import_tracks(db, records)
         ids = track_ids(db, (r.key for r in records))
         in_library = add_to_library(db, profile.id, ids.values(), "playlist")
-    session[PROFILE_KEY] = profile.id
-    services().forget_taste(profile.id)
+    browser().profile_id = profile.id
     catalog = services().reload_catalog()
     return jsonify(emotion=emotion, tracks=len(records), **counts.to_dict(),
                    library_added=in_library, catalog_tracks=len(catalog.tracks_for(emotion)))
@@ -381,14 +380,13 @@ def import_library() -> Response:
         saved = _records(library.saved_tracks(limit=LIBRARY_LIMIT), SAVED_SOURCE)
         top = _records(library.top_tracks(limit=LIBRARY_LIMIT), TOP_SOURCE)
     with services().transaction() as db:
-        profile = ensure_profile(db, session.get(PROFILE_KEY))
+        profile = ensure_profile(db, browser().profile_id)
         counts = import_tracks(db, [*saved, *top])
         ids = track_ids(db, (r.key for r in (*saved, *top)))
         added = {kind: add_to_library(db, profile.id, (ids[r.key] for r in records), kind)
                  for kind, records in (("saved", saved), ("top", top))}
         totals = library_counts(db, profile.id)
-    session[PROFILE_KEY] = profile.id
-    services().forget_taste(profile.id)
+    browser().profile_id = profile.id
     return jsonify(saved=len(saved), top=len(top), **counts.to_dict(), library_added=added,
                    library=totals)
 
@@ -403,8 +401,8 @@ def save_playlist() -> Response:
     name = body.get("name") if isinstance(body, dict) else None
     if name is not None and not isinstance(name, str):
         raise BadRequestError("'name' must be text")
-    tracks = state.recommendations()
-    emotion = state.playlist_emotion()
+    shown = playlist_payload(browser(), services())
+    tracks, emotion = shown["recommendations"], shown["emotion"]
     if not tracks or emotion is None:
         raise BadRequestError(
             "there is no playlist to save yet: show your face, upload a photo or pick a mood")
