@@ -182,10 +182,6 @@ class TasteModel:
         """No evidence at all: scores are all 0 and nothing is "new" to this listener."""
         return not (self.track_signal or self.favourite_artists or self.favourite_genres)
 
-    def liked_by_artist(self) -> Counter[str]:
-        """How many tracks the listener liked per (normalised) artist."""
-        return Counter(self._liked_by_artist)
-
     def _as_index(self, tracks: Index | Catalog | Sequence[Track]) -> Index:
         return tracks if isinstance(tracks, Index) else Index.from_catalog(tracks)
 

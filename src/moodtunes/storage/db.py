@@ -17,6 +17,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from moodtunes.config import data_dir
+from moodtunes.errors import MoodtunesError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -79,8 +80,11 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-class SchemaOutOfDateError(RuntimeError):
+class SchemaOutOfDateError(MoodtunesError):
     """The database's schema is not the one this version of moodtunes knows."""
+
+    code = "schema_out_of_date"
+    status = 503
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
