@@ -114,3 +114,48 @@ def test_make_run_upgrades_once_then_serves_without_upgrading(tmp_path: Path) ->
     assert "Traceback" not in output
     assert "schema at revision" not in output  # the upgrade step did not run again
     assert (tmp_path / "secret_key").read_text() == key
+
+
+def test_two_server_processes_on_one_database_agree(tmp_path: Path) -> None:
+    """Two real `moodtunes serve --no-upgrade` processes after one `db upgrade`, one browser
+    (one cookie jar) whose requests land on either: what one process records, the other
+    honours on its next request, and neither migrates."""
+    import requests
+
+    home = env(tmp_path)
+    upgrade = subprocess.run([sys.executable, "-m", "moodtunes.cli", "db", "upgrade"],
+                             cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                             env=home)
+    assert upgrade.returncode == 0, upgrade.stderr
+    ports = [free_port(), free_port()]
+    processes = [subprocess.Popen(
+        [sys.executable, "-m", "moodtunes.cli", "serve", "--no-upgrade", "--port", str(port)],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=home)
+        for port in ports]
+    one, two = (f"http://127.0.0.1:{port}" for port in ports)
+    try:
+        for url, process in zip((one, two), processes, strict=True):
+            wait_for(f"{url}/t", process)
+        browser = requests.Session()  # cookies are per host, not per port: one browser
+        browser.post(f"{one}/api/mood", json={"strategy": "match", "emotion": "sad"}, timeout=30)
+        shown = browser.get(f"{one}/t", timeout=30).json()
+        assert browser.get(f"{two}/t", timeout=30).json() == shown  # the same cookie, same list
+        liked, disliked = shown[0], shown[1]
+        assert browser.post(f"{two}/api/feedback", json=liked | {"kind": "like"},
+                            timeout=30).status_code == 201
+        browser.get(f"{one}/t", timeout=30)  # the first process now keeps this taste
+        assert browser.post(f"{two}/api/feedback", json=disliked | {"kind": "dislike"},
+                            timeout=30).status_code == 201
+        after = browser.get(f"{one}/t", timeout=30).json()
+        assert (disliked["title"], disliked["artist"]) not in [
+            (s["title"], s["artist"]) for s in after]
+        browser.post(f"{one}/api/profile", json={"favourite_artists": ["Adele"]}, timeout=30)
+        assert browser.get(f"{two}/api/profile", timeout=30).json()[
+            "favourite_artists"] == ["Adele"]
+    finally:
+        outputs = []
+        for process in processes:
+            process.terminate()
+            outputs.append(process.communicate(timeout=10)[0].decode())
+    for output in outputs:
+        assert "Traceback" not in output and "schema at revision" not in output  # no upgrade
