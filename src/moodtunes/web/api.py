@@ -60,8 +60,16 @@ def _answer(*before: object) -> dict[str, Any]:
     state, found = browser(), services()
     answer = playlists.state_payload(state, found)
     if before:
-        answer["playlist_changed"] = state.playlist_id(found.camera_mood()) != before[0]
+        _changed(answer, state.playlist_id(found.camera_mood()) != before[0])
     return answer
+
+
+def _changed(answer: dict[str, Any], changed: bool) -> None:
+    """Says whether the playlist changed; inside the mood too, where clients of the previous
+    version read it."""
+    answer["playlist_changed"] = changed
+    if answer.get("mood") is not None:
+        answer["mood"]["playlist_changed"] = changed
 
 
 @bp.post("/api/emotion")
@@ -83,8 +91,8 @@ def emotion() -> Response:
             state.observe(scores, time.time(), MoodSettings(alpha=found.settings.mood_alpha))
     changed = state.playlist_id(camera) != before
     answer: dict[str, Any] = {"faces": [face.to_dict() for face in faces],
-                              "mood": mood_payload(state, camera),
-                              "playlist_changed": changed}
+                              "mood": mood_payload(state, camera)}
+    _changed(answer, changed)
     if changed:
         payload = playlists.state_payload(state, found)
         answer["playlist"], answer["recommendations"] = (payload["playlist"],
