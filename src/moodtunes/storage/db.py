@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from moodtunes.config import data_dir
@@ -74,10 +74,13 @@ def head_revision() -> str:
 
 def current_revision(engine: Engine) -> str | None:
     """The migration the database is at; None for a database with no moodtunes schema."""
-    from alembic.runtime.migration import MigrationContext
-
+    # Read directly rather than through Alembic, which logs its set-up in every worker.
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        found = connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
+        versions = list(found)
+    return versions[0] if len(versions) == 1 else None
 
 
 class SchemaOutOfDateError(MoodtunesError):
