@@ -21,6 +21,13 @@ class InvalidImageError(MoodtunesError):
     status = 400
 
 
+class ImageTooLargeError(InvalidImageError):
+    """An image whose header declares more pixels (or costs more to decode) than we allow."""
+
+    code = "image_too_large"
+    status = 413
+
+
 class UnsupportedMediaError(MoodtunesError):
     """A request body of a type we do not read."""
 

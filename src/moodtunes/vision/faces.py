@@ -26,6 +26,9 @@ class HaarSettings:
     # Detection runs on a copy scaled down to this width: a 640x480 frame costs ~60 ms instead
     # of ~220 ms (shared/MEASURED.md) and faces in a webcam frame stay well above min_size.
     max_width: int = 400
+    # Very tall images are scaled to this height instead, so that the cascade's work stays
+    # bounded; frames and photos up to 2:5 (portrait) never reach it.
+    max_height: int = 1000
     scale_factor: float = 1.1
     min_neighbors: int = 5
     min_size: int = 30
@@ -48,11 +51,13 @@ class HaarFaceDetector:
     def detect(self, image: npt.NDArray[np.uint8]) -> list[Box]:
         grey = to_grey(image)
         s = self.settings
-        scale = min(1.0, s.max_width / grey.shape[1])
-        small = grey if scale == 1.0 else cv2.resize(
-            grey, (round(grey.shape[1] * scale), round(grey.shape[0] * scale)),
-            interpolation=cv2.INTER_AREA,
-        )
+        height, width = grey.shape
+        scale = min(1.0, s.max_width / width, s.max_height / height)
+        # At least one pixel each way: a 10000x10 image scales to 400x0 otherwise.
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        if min(size) < s.min_size:  # no face of min_size fits
+            return []
+        small = grey if scale == 1.0 else cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
         small = cv2.equalizeHist(small)
         found = self._cascade.detectMultiScale(
             small, scaleFactor=s.scale_factor, minNeighbors=s.min_neighbors,
