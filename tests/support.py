@@ -146,3 +146,19 @@ def insert_old_track(connection: Any, title: str, artist: str) -> int:
     found: int = connection.execute(text("SELECT id FROM tracks WHERE title_key = :tk"),
                                     {"tk": title_key}).scalar_one()
     return found
+
+
+def file_mode(path: Path) -> int:
+    """The permission bits of `path` (0o600, 0o700, ...)."""
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@contextmanager
+def umask(value: int) -> Iterator[None]:
+    """Files and folders made inside are made under `value` as the process's umask (0o022,
+    the usual one, makes them readable by everyone)."""
+    before = os.umask(value)
+    try:
+        yield
+    finally:
+        os.umask(before)

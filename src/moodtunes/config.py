@@ -6,6 +6,7 @@ import logging
 import math
 import os
 import secrets
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
@@ -40,6 +41,21 @@ class Settings:
     spotify_api_url: str = "https://api.spotify.com/v1/"
     spotify_accounts_url: str = "https://accounts.spotify.com"
     deezer_api_url: str = "https://api.deezer.com"
+    # Rate limits for each client (web/limits.py), as the `limits` package writes them
+    # ("600/minute", "10 per 5 seconds", several joined by ";"); "" turns one off. Generous for
+    # the page (3 camera frames a second, a preview on each click).
+    ratelimit_emotion: str = "600/minute"
+    ratelimit_deezer: str = "120/minute"
+    ratelimit_spotify: str = "120/minute"
+    # What the whole server asks Deezer, for all clients together (Deezer allows about 50
+    # searches per 5 seconds from one address); answers from the cache do not count.
+    ratelimit_deezer_upstream: str = "40 per 5 seconds"
+    # Where the counts are kept: memory:// (each process its own), or redis://host:port/db so
+    # that every process of the server counts together.
+    ratelimit_storage_url: str = "memory://"
+    # How many proxies in front of the server append to X-Forwarded-For: the client is the
+    # address that many hops back. 0 (no proxy) ignores the header, which anyone can forge.
+    trusted_proxies: int = 0
 
     def public(self) -> dict[str, Any]:
         """The settings without secrets, for the start-up log."""
@@ -57,12 +73,76 @@ def data_dir(environ: Mapping[str, str] | None = None) -> Path:
 
 
 SECRET_KEY_FILE = "secret_key"
-# A key of fewer characters than this in the key file is not one moodtunes wrote.
+# A key signs the session cookies and, through HKDF, encrypts the Spotify tokens kept on the
+# server: a guessable one gives both away. The key file's keys are 64 random hex digits.
 MIN_SECRET_KEY_CHARS = 32
+# Fewer distinct characters than this is no random key (32 random hex digits have 8 or more
+# but about once in 10^7 tries).
+MIN_SECRET_KEY_DISTINCT = 8
+MAKE_A_KEY = 'python -c "import secrets; print(secrets.token_hex(32))"'
 
 
 class SecretKeyError(ValueError):
     """No usable secret key for the session cookies."""
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why `key` is too weak to sign cookies and derive the token key; None when it will do:
+    at least `MIN_SECRET_KEY_CHARS` characters, `MIN_SECRET_KEY_DISTINCT` distinct ones, and
+    not one piece repeated ("abcd" * 8)."""
+    if len(key) < MIN_SECRET_KEY_CHARS:
+        plural = "" if len(key) == 1 else "s"
+        return f"it has {len(key)} character{plural}, fewer than {MIN_SECRET_KEY_CHARS}"
+    if len(set(key)) < MIN_SECRET_KEY_DISTINCT:
+        return (f"it has only {len(set(key))} distinct characters (a random key has "
+                f"{MIN_SECRET_KEY_DISTINCT} or more)")
+    # A string is a repetition of a shorter one exactly when it occurs inside itself doubled,
+    # other than at the start.
+    if (key + key).find(key, 1) < len(key):
+        return "it is one piece of text repeated"
+    return None
+
+
+def check_secret_key(key: str, where: str) -> str:
+    """`key` when it is strong enough; else `SecretKeyError` saying why and how to make one.
+    `where` names where it came from, for the message."""
+    problem = secret_key_problem(key)
+    if problem is not None:
+        raise SecretKeyError(
+            f"the secret key in {where} is too weak ({problem}): set a random one of 64 hex "
+            f"digits, made with `{MAKE_A_KEY}`, or leave it unset so that `moodtunes db "
+            "upgrade` keeps one in the data folder")
+    return key
+
+
+def make_private_dir(path: Path) -> bool:
+    """Makes the folder `path` (its parents too) when missing, open to this user only (0700)
+    whatever the umask. An existing one open to others is closed, with a log line; a shared
+    sticky folder such as /tmp is not moodtunes' to close, and is only warned about. True
+    when an existing folder was closed."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if not mode & 0o077:
+        return False
+    if mode & stat.S_ISVTX:
+        log.warning("the data folder %s is shared (mode %04o): anyone may list it; point "
+                    "MOODTUNES_HOME at a folder of your own", path, mode)
+        return False
+    os.chmod(path, 0o700)
+    log.warning("made the data folder %s private to its owner (mode 0700, was %04o)",
+                path, mode)
+    return True
+
+
+def make_private_file(path: Path, why: str = "") -> bool:
+    """Closes the existing file `path` to its owner (0600) when others could read or write
+    it, with a log line (`why` adds what that means); True when it did."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if not mode & 0o077:
+        return False
+    os.chmod(path, 0o600)
+    log.warning("made %s private to its owner (mode 0600, was %04o)%s", path, mode, why)
+    return True
 
 
 def secret_key_path(environ: Mapping[str, str] | None = None) -> Path:
@@ -78,7 +158,7 @@ def read_secret_key(path: Path) -> str | None:
         return None
     except (OSError, UnicodeDecodeError) as exc:
         raise SecretKeyError(f"cannot read the secret key file {path}: {exc}") from None
-    if len(key) < MIN_SECRET_KEY_CHARS:
+    if secret_key_problem(key) is not None:
         raise SecretKeyError(f"the secret key file {path} holds no usable key; delete it and "
                              "run `moodtunes db upgrade` to make a new one")
     return key
@@ -97,7 +177,7 @@ def write_secret_key(path: Path) -> tuple[str, bool]:
         replace_bad = False
     if found is not None:
         return found, False
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     key = secrets.token_hex(32)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -22,7 +22,13 @@ from moodtunes.music.catalog import Catalog, track_key
 from moodtunes.prepare import prepare
 from moodtunes.recommend import Index, recommend
 from moodtunes.storage.library import library_counts
-from moodtunes.storage.models import TrackRow
+from moodtunes.storage.models import SpotifyTokenRow, TrackRow
+from moodtunes.storage.tokens import (
+    SpotifySignIn,
+    TokenCipher,
+    load_spotify_sign_in,
+    save_spotify_sign_in,
+)
 from moodtunes.vision.recognizer import EmotionRecognizer
 from moodtunes.web import create_app
 from moodtunes.web.services import Services
@@ -108,6 +114,33 @@ def query_of(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
 
 
+def session_cookie(client: FlaskClient) -> str:
+    cookie = client.get_cookie("session", domain="127.0.0.1")
+    assert cookie is not None
+    return cookie.value
+
+
+def cookie_content(client: FlaskClient) -> Json:
+    """The session cookie as the app reads it: what anyone holding the cookie can read."""
+    app = client.application
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    assert serializer is not None
+    content: Json = serializer.loads(session_cookie(client))
+    return content
+
+
+def stored_sign_in(client: FlaskClient, profile_id: str) -> SpotifySignIn | None:
+    cipher = TokenCipher.from_secret(client.application.secret_key)
+    with services_of(client).database()() as db:
+        kept = load_spotify_sign_in(db, cipher, profile_id)
+    return kept.sign_in if kept is not None else None
+
+
+def token_rows(client: FlaskClient) -> list[SpotifyTokenRow]:
+    with services_of(client).database()() as db:
+        return list(db.scalars(select(SpotifyTokenRow)))
+
+
 def connect(client: FlaskClient, accounts: FakeAccounts) -> None:
     """The whole sign-in: to Spotify's consent page and back with a code."""
     started = client.get("/spotify/login")
@@ -180,7 +213,7 @@ def test_login_from_localhost_moves_to_the_loopback_address_first(client: FlaskC
     assert res.headers["Location"] == f"http://127.0.0.1:{PORT}/spotify/login"
 
 
-def test_callback_keeps_the_token_in_the_session_and_status_says_so(
+def test_callback_keeps_the_token_on_the_server_encrypted_and_the_cookie_holds_none(
     client: FlaskClient, accounts: FakeAccounts
 ) -> None:
     assert client.get("/api/spotify/status").get_json() == {
@@ -191,15 +224,113 @@ def test_callback_keeps_the_token_in_the_session_and_status_says_so(
 
     (exchange,) = accounts.exchanges
     assert exchange["redirect_uri"] == f"http://127.0.0.1:{PORT}/callback"
-    with client.session_transaction() as session:
-        assert session["spotify_token"]["access_token"] == TOKEN
-        assert session["spotify_token"]["refresh_token"] == "refresh-1"
-        assert "spotify_login" not in session  # a state is good for one answer only
     status = client.get("/api/spotify/status").get_json()
     assert (status["connected"], status["user"]) == (True, "The Listener")
+    # The cookie: the profile id and the connection's random id, nothing of Spotify's.
+    content = cookie_content(client)
+    assert set(content) == {"profile_id", "spotify_connection"}  # the login state is used up
+    for secret in (TOKEN, "refresh-1", "The Listener"):
+        assert secret not in str(content) and secret not in session_cookie(client)
+    # The server: one row for the profile, unreadable as it is, the token once decrypted.
+    (row,) = token_rows(client)
+    assert row.profile_id == content["profile_id"]
+    assert not any(s in row.ciphertext for s in (TOKEN, "refresh-1", "The Listener", "{"))
+    kept = stored_sign_in(client, row.profile_id)
+    assert kept is not None and kept.user == "The Listener"
+    assert (kept.token["access_token"], kept.token["refresh_token"]) == (TOKEN, "refresh-1")
+    assert kept.connection == content["spotify_connection"]
 
-    assert client.post("/api/spotify/disconnect").get_json() == {"connected": False}
+    answer = client.post("/api/spotify/disconnect").get_json()
+    assert (answer["connected"], answer["revoked"]) == (False, False)
+    assert "no way to revoke" in answer["message"]
     assert client.get("/api/spotify/status").get_json()["connected"] is False
+    assert token_rows(client) == []
+    assert not {k for k in cookie_content(client) if k.startswith("spotify")}
+
+
+def test_a_cookie_copied_before_disconnect_reaches_spotify_no_more(
+    client: FlaskClient, accounts: FakeAccounts, spotify: FakeSpotify
+) -> None:
+    add_playlist(spotify, 1, "Sad songs", [track_obj(1)])
+    connect(client, accounts)
+    thief = client.application.test_client()
+    thief.set_cookie("session", session_cookie(client), domain="127.0.0.1")
+    assert thief.get("/api/spotify/playlists").status_code == 200  # the copy works till then
+
+    assert client.post("/api/spotify/disconnect").status_code == 200
+    calls, exchanges = len(spotify.log), len(accounts.exchanges)
+    error_of(thief.get("/api/spotify/playlists"), 401, "spotify_reconnect")
+    error_of(thief.post("/api/spotify/library"), 401, "spotify_reconnect")
+    assert thief.get("/api/spotify/status").get_json()["connected"] is False
+    assert (len(spotify.log), len(accounts.exchanges)) == (calls, exchanges)  # nothing sent
+
+    # The owner connects again, from the same browser (the same profile): the old copy still
+    # reaches nothing, and does not spoil the new connection.
+    connect(client, accounts)
+    calls, exchanges = len(spotify.log), len(accounts.exchanges)
+    error_of(thief.get("/api/spotify/playlists"), 401, "spotify_reconnect")
+    assert (len(spotify.log), len(accounts.exchanges)) == (calls, exchanges)
+    assert client.get("/api/spotify/playlists").status_code == 200
+    assert len(token_rows(client)) == 1
+
+
+def test_a_new_secret_key_makes_the_stored_tokens_unreadable_and_asks_to_reconnect(
+    make_app: Callable[[Settings], Flask], settings: Settings, accounts: FakeAccounts,
+    spotify: FakeSpotify, recognizer: EmotionRecognizer, catalog: Catalog,
+) -> None:
+    old_key, new_key = "1f" * 32, "a7" * 32
+    before = make_app(settings)
+    before.config.update(SECRET_KEY=old_key, SERVER_NAME=f"127.0.0.1:{PORT}")
+    client = before.test_client()
+    connect(client, accounts)
+    cookie = session_cookie(client)
+
+    def rotated(**config: Any) -> FlaskClient:
+        app = create_app({"TESTING": True, "SECRET_KEY": new_key, **config},
+                         settings=settings, services=Services(recognizer, catalog, settings))
+        app.config["SERVER_NAME"] = f"127.0.0.1:{PORT}"
+        after = app.test_client()
+        after.set_cookie("session", cookie, domain="127.0.0.1")
+        return after
+
+    # With the old key kept as a fallback the cookie still holds, but not the token.
+    calls = len(spotify.log)
+    after = rotated(SECRET_KEY_FALLBACKS=[old_key])
+    assert after.get("/api/spotify/status").get_json()["connected"] is False
+    assert token_rows(after) == []  # the unreadable row was deleted
+    message = error_of(after.get("/api/spotify/playlists"), 401, "spotify_reconnect")
+    assert "connect your Spotify account" in message
+    assert len(spotify.log) == calls
+    connect(after, accounts)  # and connecting again works
+    assert after.get("/api/spotify/playlists").status_code == 200
+
+    # Without it, the cookie is no longer this server's: a fresh browser, no error.
+    plain = rotated()
+    assert plain.get("/api/spotify/status").get_json()["connected"] is False
+    error_of(plain.get("/api/spotify/playlists"), 401, "spotify_reconnect")
+
+
+def test_a_sign_in_is_short_lived_and_cookies_of_older_versions_lose_their_token(
+    client: FlaskClient, accounts: FakeAccounts
+) -> None:
+    import time
+
+    from moodtunes.web.spotify import LOGIN_TTL_S
+
+    state = query_of(client.get("/spotify/login").headers["Location"])["state"]
+    with client.session_transaction() as session:
+        started = int(time.time()) - LOGIN_TTL_S - 1
+        session["spotify_login"] = {**session["spotify_login"], "started": started}
+    res = client.get(f"/callback?code=the-code&state={state}", headers={"Accept": "text/html"})
+    assert res.status_code == 401 and "minutes ago" in res.get_data(as_text=True)
+    assert accounts.exchanges == [] and token_rows(client) == []
+
+    with client.session_transaction() as session:
+        session["spotify_token"] = {"access_token": TOKEN, "refresh_token": "refresh-1"}
+        session["spotify_user"] = "The Listener"
+        session["profile_id"] = "c0ffee00-0000-4000-8000-000000000001"
+    assert client.get("/api/spotify/status").get_json()["connected"] is False
+    assert cookie_content(client) == {"profile_id": "c0ffee00-0000-4000-8000-000000000001"}
 
 
 @pytest.mark.parametrize(("answer", "said"), [
@@ -362,13 +493,14 @@ def test_a_failed_write_leaves_nothing_half_written(
     def fail(*args: object) -> int:
         raise OperationalError("INSERT INTO library_entries", {}, Exception("disk I/O error"))
 
+    profile_id = cookie_content(client)["profile_id"]  # made when Spotify was connected
     monkeypatch.setattr(web_spotify, "add_to_library", fail)
     error_of(client.post("/api/spotify/import", json={"playlist_id": playlist_id}),
              503, "database_unavailable")
     with services_of(client).database()() as db:
         assert db.scalars(select(TrackRow).where(TrackRow.title.like("Imported%"))).all() == []
-    with client.session_transaction() as session:
-        assert "profile_id" not in session
+        assert library_counts(db, profile_id) == {"saved": 0, "top": 0, "playlist": 0}
+    assert cookie_content(client)["profile_id"] == profile_id
 
 
 def test_liked_and_top_tracks_join_the_library_without_an_emotion(
@@ -461,8 +593,7 @@ def test_a_revoked_sign_in_asks_to_reconnect_and_is_forgotten(
     message = error_of(client.get("/api/spotify/playlists"), 401, "spotify_reconnect")
     assert "reconnect" in message
     assert client.get("/api/spotify/status").get_json()["connected"] is False
-    with client.session_transaction() as session:
-        assert "spotify_token" not in session
+    assert token_rows(client) == []
 
 
 def test_rate_limiting_is_explained(
@@ -493,17 +624,29 @@ def test_no_network_to_spotify_is_unavailable(
                          headers={"Accept": "application/json"}), 503, "spotify_unavailable")
 
 
-def test_an_expired_token_is_refreshed_into_the_cookie(
+def test_an_expired_token_is_refreshed_on_the_server(
     client: FlaskClient, accounts: FakeAccounts, spotify: FakeSpotify
 ) -> None:
     connect(client, accounts)
-    with client.session_transaction() as session:
-        session["spotify_token"] = {**session["spotify_token"], "access_token": "old",
-                                    "expires_at": 0, "refresh_token": "refresh-0"}
+    profile_id = cookie_content(client)["profile_id"]
+    kept = stored_sign_in(client, profile_id)
+    assert kept is not None
+    expired = {**kept.token, "access_token": "old", "expires_at": 0,
+               "refresh_token": "refresh-0"}
+    cipher = TokenCipher.from_secret(client.application.secret_key)
+    with services_of(client).database().begin() as db:
+        save_spotify_sign_in(db, cipher, profile_id, SpotifySignIn(
+            expired, kept.user, kept.connection))
+    cookie = session_cookie(client)
+
     assert client.get("/api/spotify/playlists").status_code == 200
-    assert accounts.exchanges[-1]["grant_type"] == "refresh_token"
-    with client.session_transaction() as session:
-        assert session["spotify_token"]["access_token"] == TOKEN
+
+    refresh = accounts.exchanges[-1]
+    assert (refresh["grant_type"], refresh["refresh_token"]) == ("refresh_token", "refresh-0")
+    refreshed = stored_sign_in(client, profile_id)
+    assert refreshed is not None and refreshed.token["access_token"] == TOKEN
+    assert refreshed.token["refresh_token"] == "refresh-1"
+    assert session_cookie(client) == cookie  # a refresh does not touch the cookie
 
 
 # --- Deezer previews ----------------------------------------------------------------------------

@@ -9,12 +9,15 @@ while, so they are for playing now, not for storing.
 
 from __future__ import annotations
 
+import re
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import requests
 
@@ -41,6 +44,10 @@ DEEZER_API_URL = "https://api.deezer.com"
 QUOTA_EXCEEDED = 4
 SERVICE_BUSY = 700
 DATA_NOT_FOUND = 800
+# A signed preview URL says when it expires: ...?hdnea=exp=1767225600~acl=...
+_EXPIRES = re.compile(r"(?:^|[&~=])exp=(\d{1,12})(?:$|[&~])")
+# A preview is not handed out from the cache this close to its URL's expiry.
+EXPIRY_MARGIN = 60.0
 
 
 @dataclass(frozen=True)
@@ -235,3 +242,56 @@ def _text(obj: Any, key: str) -> str:
 def _is_web_url(url: str) -> bool:
     parts = urlsplit(url)
     return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def url_expiry(url: str) -> float | None:
+    """When a signed preview URL expires (Unix time), if it says."""
+    found = _EXPIRES.search(unquote(urlsplit(url).query))
+    return float(found.group(1)) if found else None
+
+
+class PreviewCache:
+    """Deezer's answers to searches for a song's preview, kept `seconds` (and never past the
+    expiry of the preview URL they hold, less `EXPIRY_MARGIN`), the newest `size` of them:
+    a song asked for again, by any client, costs no search of Deezer's quota. A song with no
+    preview is remembered too. Safe to share between threads."""
+
+    def __init__(self, seconds: float, size: int,
+                 clock: Callable[[], float] = time.time) -> None:
+        if seconds <= 0 or size < 1:
+            raise ValueError(f"a cache needs a positive lifetime and size, got {seconds}, {size}")
+        self._seconds, self._size, self._clock = seconds, size, clock
+        self._answers: OrderedDict[tuple[str, str], tuple[float, DeezerTrack | None]] = (
+            OrderedDict())
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._answers)
+
+    def get(self, title: str, artist: str) -> tuple[bool, DeezerTrack | None]:
+        """Whether an answer for the song is kept, and the answer (None: no preview)."""
+        key = track_key(title, artist)
+        with self._lock:
+            kept = self._answers.get(key)
+            if kept is None:
+                return False, None
+            if kept[0] <= self._clock():
+                del self._answers[key]
+                return False, None
+            self._answers.move_to_end(key)
+            return True, kept[1]
+
+    def put(self, title: str, artist: str, track: DeezerTrack | None) -> None:
+        now = self._clock()
+        until = now + self._seconds
+        expires = url_expiry(track.preview_url) if track and track.preview_url else None
+        if expires is not None:
+            until = min(until, expires - EXPIRY_MARGIN)
+        if until <= now:
+            return
+        key = track_key(title, artist)
+        with self._lock:
+            self._answers[key] = (until, track)
+            self._answers.move_to_end(key)
+            while len(self._answers) > self._size:
+                self._answers.popitem(last=False)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from moodtunes.config import data_dir
 from moodtunes.errors import MoodtunesError
+from moodtunes.storage.files import make_private_database, sqlite_path
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

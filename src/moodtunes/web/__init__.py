@@ -9,7 +9,7 @@ from flask import Flask
 
 from moodtunes.config import SecretKeyError, Settings, data_dir, load_settings, read_secret_key
 from moodtunes.config import secret_key_path as default_secret_key_path
-from moodtunes.web import api, browser, errors, pages, spotify
+from moodtunes.web import api, browser, errors, inputs, limits, pages, spotify
 from moodtunes.web.services import Services, build_services
 
 log = logging.getLogger(__name__)
@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 def _secret_key(settings: Settings) -> str:
     """The configured key, else the one `moodtunes db upgrade` keeps in the data folder."""
     if settings.secret_key:
-        return settings.secret_key
+        return check_secret_key(settings.secret_key, "the settings (MOODTUNES_SECRET_KEY)")
     path = default_secret_key_path()
     key = read_secret_key(path)
     if key is None:
@@ -52,6 +52,8 @@ def create_app(test_config: dict[str, Any] | None = None,
 
     app.extensions["moodtunes"] = services or build_services(settings)
     errors.init_app(app)
+    inputs.init_app(app)
+    limits.init_app(app)
     browser.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)

@@ -3,7 +3,6 @@ what the listener thinks of them."""
 
 from __future__ import annotations
 
-import math
 import time
 from typing import Any
 
@@ -20,6 +19,16 @@ from moodtunes.storage.models import FEEDBACK_KINDS, FeedbackEventRow
 from moodtunes.vision.images import decode_image
 from moodtunes.web import playlists
 from moodtunes.web.browser import browser, emotion_scores, mood_payload
+from moodtunes.web.inputs import (
+    MAX_ID,
+    bool_field,
+    checked_text,
+    int_field,
+    number_field,
+    read_json_object,
+    shown,
+    text_list_field,
+)
 from moodtunes.web.services import services
 
 bp = Blueprint("api", __name__)
@@ -28,14 +37,15 @@ IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/bmp")
 # The longest playlist /api/recommendations makes.
 MAX_RECOMMENDATIONS = 50
 FEEDBACK_EXAMPLE = '{"title": "...", "artist": "...", "kind": "like"}'
+# The width of the tracks table's text columns, and of a name (an emotion, a strategy).
+TEXT_LIMIT = 300
+NAME_LIMIT = 32
 
 
-def _json_object(example: str | None = None) -> dict[str, Any]:
-    """The request's JSON object; `BadRequestError` for anything else."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadRequestError(example or "send a JSON object")
-    return body
+def _json_object(example: str = '{"emotion": "sad"}') -> dict[str, Any]:
+    """The request's JSON object, bounded (moodtunes.web.inputs); `BadRequestError` for
+    anything else."""
+    return read_json_object(example)
 
 
 def _image_bytes() -> tuple[bytes, str]:
@@ -120,7 +130,8 @@ def post_mood() -> Response:
     emotion = None
     if "emotion" in body:
         try:
-            emotion = parse_emotion(str(body["emotion"])).value
+            emotion = parse_emotion(
+                checked_text(body["emotion"], "'emotion'", max_chars=NAME_LIMIT)).value
         except ValueError as exc:
             raise BadRequestError(str(exc)) from None
     if "source" in body:
@@ -128,11 +139,10 @@ def post_mood() -> Response:
             raise BadRequestError("the only source to follow is 'server'")
         if found.camera is None:
             raise BadRequestError("this server has no camera")
-    if "locked" in body and not isinstance(body["locked"], bool):
-        raise BadRequestError("'locked' must be true or false")
+    locked = bool_field(body, "locked") if "locked" in body else None
     strategy = None
     if "strategy" in body:
-        strategy = str(body["strategy"])
+        strategy = checked_text(body["strategy"], "'strategy'", max_chars=NAME_LIMIT)
         try:
             create_strategy(strategy)
         except ValueError as exc:
@@ -142,8 +152,8 @@ def post_mood() -> Response:
         state.pick(emotion, now)
     if "source" in body:
         state.follow_server()
-    if "locked" in body:
-        state.set_lock(body["locked"], camera)
+    if locked is not None:
+        state.set_lock(locked, camera)
     if strategy is not None:
         state.choose_strategy(strategy, now)
     return jsonify(_answer(before))
@@ -155,6 +165,7 @@ def get_recommendations() -> Response:
     only (POST /api/mood {"strategy": ...} keeps a strategy)."""
     name = request.args.get("strategy") or None
     if name is not None:
+        name = checked_text(name, "strategy", max_chars=NAME_LIMIT)
         try:
             create_strategy(name)
         except ValueError as exc:
@@ -170,21 +181,20 @@ def _playlist_length(text: str) -> int:
         n = None
     if n is None or not 1 <= n <= MAX_RECOMMENDATIONS:
         raise BadRequestError(
-            f"n must be a whole number from 1 to {MAX_RECOMMENDATIONS}, got {text!r}")
+            f"n must be a whole number from 1 to {MAX_RECOMMENDATIONS}, got {shown(text)}")
     return n
 
 
 def _feedback_track(body: dict[str, Any]) -> Key | int:
     if "track_id" in body:
-        track_id = body["track_id"]
-        if isinstance(track_id, bool) or not isinstance(track_id, int):
-            raise BadRequestError("'track_id' must be a whole number")
-        return track_id
+        # Ids are checked here, as the database's 32-bit column would, on any database.
+        return int_field(body, "track_id", low=1, high=MAX_ID)
     title, artist = body.get("title"), body.get("artist")
     if not (isinstance(title, str) and title.strip() and isinstance(artist, str)
             and artist.strip()):
         raise BadRequestError(f"name the song: send JSON such as {FEEDBACK_EXAMPLE}")
-    return title, artist
+    return (checked_text(title, "'title'", max_chars=TEXT_LIMIT),
+            checked_text(artist, "'artist'", max_chars=TEXT_LIMIT))
 
 
 def _record(db: Session, profile_id: str, track: Key | int, kind: str,
@@ -199,19 +209,17 @@ def _record(db: Session, profile_id: str, track: Key | int, kind: str,
 def post_feedback() -> tuple[Response, int]:
     """What the listener did with a song (like, dislike, play, skip, complete), for this
     browser's profile, which is made on its first feedback."""
-    body = _json_object(f"send JSON such as {FEEDBACK_EXAMPLE}")
+    body = _json_object(FEEDBACK_EXAMPLE)
     kind = body.get("kind")
     if not isinstance(kind, str) or kind not in FEEDBACK_KINDS:
         raise BadRequestError(
-            f"unknown feedback kind {kind!r}; expected one of: {', '.join(FEEDBACK_KINDS)}")
-    value = body.get("value", 1.0)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise BadRequestError(f"'value' must be a number, got {value!r}")
+            f"unknown feedback kind {shown(kind)}; expected one of: {', '.join(FEEDBACK_KINDS)}")
+    value = number_field(body, "value", 1.0)
     track = _feedback_track(body)
     state = browser()
     with services().transaction() as db:
         profile = ensure_profile(db, state.profile_id)
-        event = _record(db, profile.id, track, kind, float(value))
+        event = _record(db, profile.id, track, kind, value)
         recorded = {"title": event.track.title, "artist": event.track.artist,
                     "kind": event.kind, "value": event.value}
     state.profile_id = profile.id
@@ -222,13 +230,7 @@ MAX_FAVOURITES = 50
 
 
 def _names(body: dict[str, Any], field: str) -> list[str]:
-    values = body.get(field, [])
-    if (not isinstance(values, list) or len(values) > MAX_FAVOURITES
-            or not all(isinstance(v, str) and len(v) <= 200 for v in values)):
-        raise BadRequestError(
-            f"'{field}' must be a list of at most {MAX_FAVOURITES} names (text, 200 characters "
-            "at most)")
-    return values
+    return text_list_field(body, field, max_items=MAX_FAVOURITES, max_chars=200)
 
 
 @bp.get("/api/profile")
@@ -246,10 +248,10 @@ def get_profile() -> Response:
 @bp.post("/api/profile")
 def post_profile() -> Response:
     """Sets this browser's favourite artists and genres, which the taste model starts from."""
-    example = 'send JSON such as {"favourite_artists": ["Adele"], "favourite_genres": ["soul"]}'
+    example = '{"favourite_artists": ["Adele"], "favourite_genres": ["soul"]}'
     body = _json_object(example)
     if not body.keys() & {"favourite_artists", "favourite_genres"}:
-        raise BadRequestError(example)
+        raise BadRequestError(f"send JSON such as {example}")
     state = browser()
     with services().transaction() as db:
         profile = ensure_profile(db, state.profile_id)

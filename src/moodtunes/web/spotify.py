@@ -10,28 +10,34 @@ serves the emotion the user names (or its name names), at that emotion's point i
 
 What is kept where:
 
-* the Spotify sign-in (access token, refresh token, expiry) is in the browser's session cookie.
-  Flask signs that cookie but does not encrypt it: whoever holds the cookie can read the token.
-  The cookie is HttpOnly and SameSite=Lax, and the server keeps no tokens, so one browser's
-  sign-in is never served to another, and any worker of a multi-process server can answer;
-* the browser's profile id (a random uuid, made when it first imports something; no account)
-  is in that cookie too, and names its personal library in the database.
+* the Spotify sign-in (access token, refresh token, expiry, the user's name on Spotify) is in
+  the database, encrypted with a key derived from the app's secret key and keyed by the
+  browser's profile (`moodtunes.storage.tokens`), so any worker of a multi-process server can
+  answer, and disconnecting deletes it. The session cookie, which Flask signs but does not
+  encrypt, carries no token: only the profile id, the random id of the profile's current
+  Spotify connection (so a copy of the cookie taken before a disconnect does not reach a later
+  connection), and, from the login to the callback only, the OAuth state and PKCE verifier;
+* the browser's profile id (a random uuid, made when it first imports something or connects
+  Spotify; no account) names its personal library and its sign-in in the database.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 import spotipy
-from flask import Blueprint, Response, jsonify, redirect, request, session, url_for
+from flask import Blueprint, Response, current_app, g, jsonify, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
-from spotipy.cache_handler import CacheHandler
+from spotipy.cache_handler import CacheHandler, MemoryCacheHandler
 from spotipy.exceptions import SpotifyException, SpotifyOauthError
 
 from moodtunes.emotions import AFFECT, EMOTIONS, parse_emotion
@@ -66,8 +72,20 @@ from moodtunes.storage.library import (
     remember_external_ids,
     track_ids,
 )
+from moodtunes.storage.tokens import (
+    SpotifySignIn,
+    StoredSignIn,
+    TokenCipher,
+    UnreadableTokenError,
+    delete_spotify_sign_in,
+    load_spotify_sign_in,
+    replace_spotify_sign_in,
+    save_spotify_sign_in,
+)
 from moodtunes.storage.tracks import import_tracks
-from moodtunes.web.browser import browser
+from moodtunes.web.browser import PROFILE_KEY, browser
+from moodtunes.web.inputs import checked_text, read_json_object
+from moodtunes.web.limits import rate_limits
 from moodtunes.web.playlists import playlist_payload
 from moodtunes.web.services import services
 
@@ -75,10 +93,18 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("spotify", __name__)
 
-# Keys of the session cookie.
-TOKEN_KEY = "spotify_token"
+# Keys of the session cookie (besides the profile id): which of the profile's Spotify
+# connections this browser holds, and the sign-in under way (state and PKCE verifier).
+CONNECTION_KEY = "spotify_connection"
 LOGIN_KEY = "spotify_login"
-USER_KEY = "spotify_user"
+# Where older versions kept the token and the user's name; removed wherever seen.
+LEGACY_KEYS = ("spotify_token", "spotify_user")
+# A sign-in started longer ago than this is refused at the callback.
+LOGIN_TTL_S = 600
+# Spotify gives apps no way to revoke a token: deleting ours is all a disconnect can do.
+NO_REVOCATION = ("moodtunes has deleted its Spotify tokens for this browser. Spotify offers "
+                 "apps no way to revoke them; to withdraw moodtunes' access altogether, "
+                 "remove it from the apps in your Spotify account settings.")
 # What of Spotify's token answer is kept: enough for spotipy to use and refresh it.
 TOKEN_FIELDS = ("access_token", "token_type", "expires_in", "expires_at", "refresh_token",
                 "scope")
@@ -91,6 +117,9 @@ DEEZER_TIMEOUT = 5.0
 LIBRARY_LIMIT = 500
 PLAYLIST_NAME_LIMIT = 100
 TEXT_LIMIT = 300  # the width of the tracks table's text columns
+# A playlist id as the page sends it: 22 characters, or a URI or URL holding them.
+PLAYLIST_ID_LIMIT = 200
+NAME_LIMIT = 32
 
 PLAYLIST_SOURCE = "spotify_playlist"
 SAVED_SOURCE = "spotify_saved"
@@ -104,16 +133,34 @@ class NoPreviewError(MoodtunesError):
     status = 404
 
 
-class SessionTokenCache(CacheHandler):
-    """Keeps the Spotify token in the session cookie (see the module docstring), so spotipy
-    refreshes it there too."""
+class StoredTokenCache(CacheHandler):
+    """Gives spotipy this browser's token as read from the database, and keeps the token
+    spotipy refreshes there, encrypted (see the module docstring)."""
+
+    def __init__(self, profile_id: str | None, kept: StoredSignIn | None) -> None:
+        self.profile_id = profile_id
+        self.kept = kept
 
     def get_cached_token(self) -> dict[str, Any] | None:
-        token = session.get(TOKEN_KEY)
-        return dict(token) if isinstance(token, dict) else None
+        return dict(self.kept.sign_in.token) if self.kept is not None else None
 
     def save_token_to_cache(self, token_info: dict[str, Any]) -> None:
-        session[TOKEN_KEY] = {k: token_info[k] for k in TOKEN_FIELDS if k in token_info}
+        if self.profile_id is None or self.kept is None:
+            return  # spotipy had no token from here, so this is none of this browser's
+        sign_in = replace(self.kept.sign_in, token=_kept_token(token_info))
+        with services().transaction() as db:
+            stored = replace_spotify_sign_in(db, _cipher(), self.profile_id, self.kept, sign_in)
+        # Disconnected meanwhile: this request may use the new token, nothing keeps it.
+        self.kept = stored or StoredSignIn(sign_in, self.kept.sealed)
+
+
+def _kept_token(token_info: dict[str, Any]) -> dict[str, Any]:
+    return {k: token_info[k] for k in TOKEN_FIELDS if k in token_info}
+
+
+def _cipher() -> TokenCipher:
+    """The token cipher of this app's secret key (HKDF is cheap: derived per use)."""
+    return TokenCipher.from_secret(current_app.secret_key or "")
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -154,24 +201,64 @@ def _configured() -> bool:
     return True
 
 
+def _drop_legacy_keys() -> None:
+    for key in LEGACY_KEYS:
+        if key in session:
+            session.pop(key)
+
+
+def _stored_sign_in() -> StoredSignIn | None:
+    """This browser's Spotify sign-in, read from the database once per request; None when
+    it is not connected. One that the secret key no longer opens (it was changed) is
+    deleted, so the page offers to connect again."""
+    if "moodtunes_spotify" in g:
+        found: StoredSignIn | None = g.moodtunes_spotify
+        return found
+    _drop_legacy_keys()
+    profile_id, connection = browser().profile_id, session.get(CONNECTION_KEY)
+    kept = None
+    if profile_id is not None and isinstance(connection, str):
+        try:
+            with services().database()() as db:
+                kept = load_spotify_sign_in(db, _cipher(), profile_id)
+        except UnreadableTokenError as exc:
+            log.warning("forgetting the Spotify sign-in of profile %s: %s", profile_id, exc)
+            _forget_sign_in()
+        if kept is not None and not secrets.compare_digest(kept.sign_in.connection,
+                                                           connection):
+            kept = None  # a copy of a cookie from before a disconnect
+    g.moodtunes_spotify = kept
+    return kept
+
+
 def _connected() -> bool:
-    return isinstance(session.get(TOKEN_KEY), dict)
+    return _stored_sign_in() is not None
 
 
 def _forget_sign_in() -> None:
-    for key in (TOKEN_KEY, USER_KEY, LOGIN_KEY):
+    """Deletes this browser's Spotify sign-in, from the database and from its cookie."""
+    profile_id = browser().profile_id
+    if profile_id is not None:
+        with services().transaction() as db:
+            delete_spotify_sign_in(db, profile_id)
+    for key in (CONNECTION_KEY, LOGIN_KEY):
         session.pop(key, None)
+    _drop_legacy_keys()
+    g.moodtunes_spotify = None
 
 
 @contextmanager
-def _auth() -> Iterator[tuple[spotipy.SpotifyPKCE, requests.Session]]:
-    """A PKCE auth manager keeping its token in the session cookie, and the HTTP session it
-    uses, closed afterwards."""
+def _auth(cache: CacheHandler | None = None
+          ) -> Iterator[tuple[spotipy.SpotifyPKCE, requests.Session]]:
+    """A PKCE auth manager keeping its token in `cache`, by default this browser's sign-in in
+    the database, and the HTTP session it uses, closed afterwards."""
     client_id = _client_id()
     settings = services().settings
+    if cache is None:
+        cache = StoredTokenCache(browser().profile_id, _stored_sign_in())
     with requests.Session() as http:
         yield create_spotify_auth(
-            client_id, port=_host()[1], cache_handler=SessionTokenCache(),
+            client_id, port=_host()[1], cache_handler=cache,
             timeout=SPOTIFY_TIMEOUT, accounts_url=settings.spotify_accounts_url, session=http,
         ), http
 
@@ -196,11 +283,10 @@ def _spotify() -> Iterator[SpotifyLibrary]:
             raise
 
 
-def _json_body(example: str) -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadRequestError(f"send JSON such as {example}")
-    return body
+def _json_body(example: str, *, optional: bool = False) -> dict[str, Any]:
+    """The request's JSON object, bounded (moodtunes.web.inputs); with `optional`, no body at
+    all is `{}`."""
+    return read_json_object(example, optional=optional)
 
 
 def _emotion(value: object) -> str | None:
@@ -209,7 +295,7 @@ def _emotion(value: object) -> str | None:
     if not isinstance(value, str):
         raise BadRequestError(f"'emotion' must be one of: {', '.join(EMOTIONS)}")
     try:
-        return parse_emotion(value).value
+        return parse_emotion(checked_text(value, "'emotion'", max_chars=NAME_LIMIT)).value
     except ValueError as exc:
         raise BadRequestError(str(exc)) from None
 
@@ -259,16 +345,18 @@ def login() -> ResponseReturnValue:
         # Spotify sends the user back to 127.0.0.1, whose cookie is not localhost's: start the
         # sign-in there, so the callback finds it.
         return redirect(f"http://127.0.0.1:{port}{url_for('spotify.login')}")
-    with _auth() as (auth, _http):
+    with _auth(MemoryCacheHandler()) as (auth, _http):
         started = start_spotify_login(auth)
-    session[LOGIN_KEY] = {"state": started.state, "code_verifier": started.code_verifier}
+    session[LOGIN_KEY] = {"state": started.state, "code_verifier": started.code_verifier,
+                          "started": int(time.time())}
     return redirect(started.url)
 
 
 @bp.get("/callback")
 def callback() -> ResponseReturnValue:
-    """Where Spotify sends the browser back: the code becomes a token, kept in the cookie."""
-    started = session.pop(LOGIN_KEY, None)
+    """Where Spotify sends the browser back: the code becomes a token, kept encrypted in the
+    database for this browser's profile (made now when it has none)."""
+    started = session.pop(LOGIN_KEY, None)  # good for one answer only
     if not (isinstance(started, dict) and isinstance(started.get("state"), str)
             and isinstance(started.get("code_verifier"), str)):
         raise ServiceAuthError(
@@ -276,10 +364,27 @@ def callback() -> ResponseReturnValue:
             "connect Spotify again from the moodtunes page",
             service=SPOTIFY,
         )
+    begun = started.get("started")
+    if not (isinstance(begun, int) and 0 <= time.time() - begun <= LOGIN_TTL_S):
+        raise ServiceAuthError(
+            f"this Spotify sign-in was started more than {LOGIN_TTL_S // 60} minutes ago: "
+            "connect Spotify again from the moodtunes page",
+            service=SPOTIFY,
+        )
     pending = SpotifyLogin("", started["state"], started["code_verifier"])
-    with _auth() as (auth, http):
-        finish_spotify_login(auth, pending, request.url)  # the token goes into the cookie
-        session[USER_KEY] = _display_name(_client(auth, http))
+    fresh = MemoryCacheHandler()  # the token stays in memory until it is stored, encrypted
+    with _auth(fresh) as (auth, http):
+        token = finish_spotify_login(auth, pending, request.url)
+        user = _display_name(_client(auth, http))
+    sign_in = SpotifySignIn(_kept_token(token), user, secrets.token_urlsafe(16))
+    with services().transaction() as db:
+        profile = ensure_profile(db, browser().profile_id)
+        save_spotify_sign_in(db, _cipher(), profile.id, sign_in)
+    # A GET: the browser state is not saved after it, so the cookie is written here.
+    browser().profile_id = profile.id
+    session[PROFILE_KEY] = profile.id
+    session[CONNECTION_KEY] = sign_in.connection
+    _drop_legacy_keys()
     return redirect(url_for("pages.index"))
 
 
@@ -298,17 +403,18 @@ def _display_name(client: spotipy.Spotify) -> str | None:
 
 @bp.post("/api/spotify/disconnect")
 def disconnect() -> Response:
-    """Forgets this browser's Spotify sign-in (its library in moodtunes stays)."""
+    """Deletes this browser's Spotify sign-in from the server (its library in moodtunes
+    stays). Spotify has no endpoint for an app to revoke a token, so the answer says so."""
     _forget_sign_in()
-    return jsonify(connected=False)
+    return jsonify(connected=False, revoked=False, message=NO_REVOCATION)
 
 
 @bp.get("/api/spotify/status")
 def status() -> Response:
     configured = _configured()
-    connected = configured and _connected()
-    return jsonify(configured=configured, connected=connected,
-                   user=session.get(USER_KEY) if connected else None,
+    kept = _stored_sign_in() if configured else None
+    return jsonify(configured=configured, connected=kept is not None,
+                   user=kept.sign_in.user if kept is not None else None,
                    redirect_uri=_redirect_uri())
 
 
@@ -336,6 +442,7 @@ def import_playlist() -> Response:
     playlist_id = body.get("playlist_id")
     if not isinstance(playlist_id, str) or not playlist_id.strip():
         raise BadRequestError('send JSON such as {"playlist_id": "...", "emotion": "sad"}')
+    playlist_id = checked_text(playlist_id, "'playlist_id'", max_chars=PLAYLIST_ID_LIMIT)
     emotion = _emotion(body.get("emotion"))
     with _spotify() as library:
         if emotion is None:
@@ -397,10 +504,12 @@ def import_library() -> Response:
 @bp.post("/api/spotify/save")
 def save_playlist() -> Response:
     """This browser's current recommendations as a private playlist in the user's Spotify."""
-    body = request.get_json(silent=True)
-    name = body.get("name") if isinstance(body, dict) else None
+    name = _json_body('{"name": "Songs for a rainy day"}', optional=True).get("name")
     if name is not None and not isinstance(name, str):
         raise BadRequestError("'name' must be text")
+    if name is not None:  # runs of spaces, tabs and newlines become one space; it is cut below
+        name = checked_text(" ".join(name.split()), "'name'", max_chars=TEXT_LIMIT,
+                            min_chars=0)
     shown = playlist_payload(browser(), services())
     tracks, emotion = shown["recommendations"], shown["emotion"]
     if not tracks or emotion is None:
@@ -448,12 +557,21 @@ def deezer_preview() -> Response:
     artist = request.args.get("artist", "").strip()
     if not title or not artist:
         raise BadRequestError("name the song as ?title=...&artist=...")
-    with DeezerClient(services().settings.deezer_api_url, DEEZER_TIMEOUT, max_retries=1,
-                      max_retry_wait=2.0) as deezer:
-        found = find_matches(deezer, title, artist, limit=5)
-    # The closest match with a preview; Deezer's own field search has already chosen by title
-    # and artist, so a result our rules do not accept (score 0) may still be the song.
-    track = next((m.track for m in found if m.track.preview_url), None)
+    title = checked_text(title, "title", max_chars=TEXT_LIMIT)
+    artist = checked_text(artist, "artist", max_chars=TEXT_LIMIT)
+    # Asked for again within a few minutes, by anyone, a song costs no search of Deezer's
+    # quota, which is the whole server's (web/limits.py).
+    limits = rate_limits()
+    known, track = limits.preview_cache.get(title, artist)
+    if not known:
+        limits.check_upstream("deezer")
+        with DeezerClient(services().settings.deezer_api_url, DEEZER_TIMEOUT, max_retries=1,
+                          max_retry_wait=2.0) as deezer:
+            found = find_matches(deezer, title, artist, limit=5)
+        # The closest match with a preview; Deezer's own field search has already chosen by
+        # title and artist, so a result our rules do not accept (score 0) may still be the song.
+        track = next((m.track for m in found if m.track.preview_url), None)
+        limits.preview_cache.put(title, artist, track)
     if track is None:
         raise NoPreviewError(f"Deezer has no preview of {title!r} by {artist!r}")
     return jsonify(preview_url=track.preview_url, link=track.link, title=track.title,
