@@ -1,8 +1,25 @@
+import logging
+import os
+import secrets
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from moodtunes.config import Settings, data_dir, load_settings
+from moodtunes.config import (
+    MAKE_A_KEY,
+    SecretKeyError,
+    Settings,
+    check_secret_key,
+    data_dir,
+    load_settings,
+    make_private_dir,
+    read_secret_key,
+    write_secret_key,
+)
+from moodtunes.web import create_app
+from tests.support import file_mode, umask
 
 
 def test_defaults() -> None:
@@ -78,3 +95,70 @@ def test_settings_come_back_as_their_field_types(tmp_path: Path) -> None:
 def test_bad_typed_values_are_explained(name: str, value: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         load_settings(environ={f"MOODTUNES_{name}": value})
+
+
+# --- the secret key -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("key", "why"), [
+    ("a", "1 character, fewer than 32"),
+    ("x" * 31, "fewer than 32"),
+    ("a" * 64, "only 1 distinct"),
+    ("0123456" * 6, "only 7 distinct"),
+    ("abcdefgh" * 5, "repeated"),
+    ("correct horse battery staple" * 2, "repeated"),
+])
+def test_a_weak_configured_key_is_refused_saying_how_to_make_one(key: str, why: str) -> None:
+    with pytest.raises(SecretKeyError, match="MOODTUNES_SECRET_KEY") as found:
+        load_settings(environ={"MOODTUNES_SECRET_KEY": key})
+    message = str(found.value)
+    assert why in message and MAKE_A_KEY in message
+    assert len(key) < 8 or key not in message  # the key itself is not echoed
+    with pytest.raises(SecretKeyError, match="too weak"):
+        create_app(settings=Settings(secret_key=key))
+
+
+@pytest.mark.parametrize("key", [secrets.token_hex(32), secrets.token_hex(16),
+                                 secrets.token_urlsafe(32), "please rotate me: 7Qp!xZ2#kL9@wR4$"])
+def test_a_strong_key_is_taken(key: str) -> None:
+    assert check_secret_key(key, "a test") == key
+    assert load_settings(environ={"MOODTUNES_SECRET_KEY": key}).secret_key == key
+
+
+def test_the_command_in_the_message_makes_a_key_that_is_taken() -> None:
+    made = subprocess.run([sys.executable, "-c", MAKE_A_KEY.split('"')[1]], check=True,
+                          capture_output=True, text=True).stdout.strip()
+    assert len(made) == 64 and check_secret_key(made, "a test") == made
+
+
+def test_a_weak_key_file_is_refused_and_replaced(tmp_path: Path) -> None:
+    path = tmp_path / "secret_key"
+    path.write_text("0" * 64 + "\n")
+    with pytest.raises(SecretKeyError, match="no usable key"):
+        read_secret_key(path)
+    key, made = write_secret_key(path)
+    assert made and key != "0" * 64 and read_secret_key(path) == key
+
+
+def test_the_key_file_and_its_folder_are_private_whatever_the_umask(tmp_path: Path) -> None:
+    path = tmp_path / "home" / "secret_key"
+    with umask(0):  # the most open umask there is
+        write_secret_key(path)
+    assert file_mode(path) == 0o600 and file_mode(path.parent) == 0o700
+
+
+def test_an_open_data_folder_is_closed_but_a_shared_one_is_only_warned_about(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    mine, shared = tmp_path / "mine", tmp_path / "shared"
+    mine.mkdir()
+    shared.mkdir()
+    os.chmod(mine, 0o755)
+    os.chmod(shared, 0o1777)  # like /tmp
+    with caplog.at_level(logging.WARNING, logger="moodtunes.config"):
+        assert make_private_dir(mine) is True
+        assert make_private_dir(mine) is False
+        assert make_private_dir(shared) is False
+    assert file_mode(mine) == 0o700 and file_mode(shared) == 0o1777
+    assert [r.message.split(" ")[0] for r in caplog.records] == ["made", "the"]
+    assert "MOODTUNES_HOME" in caplog.records[1].message

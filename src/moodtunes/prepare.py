@@ -1,7 +1,8 @@
 """`moodtunes db upgrade`: everything a server needs before its processes start, done once.
 
 The schema migrations, the built-in catalog, the operator's paper playlists (`--playlists`)
-and the secret key that signs the session cookies. Every step is idempotent, so running it
+and the secret key that signs the session cookies; the data folder is made private (0700),
+and a SQLite database with its companions (0600). Every step is idempotent, so running it
 again (as `moodtunes serve` does before it starts) changes nothing that is already right.
 Server processes (`create_app`) only connect and read: several workers on one database never
 race each other through migrations or seeding.
@@ -15,7 +16,16 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from moodtunes.config import SecretKeyError, Settings, secret_key_path, write_secret_key
+from moodtunes.config import (
+    SecretKeyError,
+    Settings,
+    check_secret_key,
+    data_dir,
+    make_private_dir,
+    make_private_file,
+    secret_key_path,
+    write_secret_key,
+)
 from moodtunes.errors import MoodtunesError
 from moodtunes.storage.db import (
     create_db_engine,
@@ -24,6 +34,7 @@ from moodtunes.storage.db import (
     session_factory,
     upgrade,
 )
+from moodtunes.storage.files import make_private_database, sqlite_path
 from moodtunes.storage.tracks import ImportCounts, import_tracks, seed_builtin
 
 log = logging.getLogger(__name__)
@@ -46,6 +57,8 @@ class PrepareReport:
     playlists: ImportCounts | None = None
     problems: list[str] = field(default_factory=list)
     secret_key: str = ""
+    # Files and folders that others could read, made private by this upgrade.
+    closed: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """What was done, for people."""
@@ -58,13 +71,16 @@ class PrepareReport:
                        f"there, {len(self.problems)} rows skipped")
             out.extend(f"  {problem}" for problem in self.problems)
         out.append(f"secret key: {self.secret_key}")
+        if self.closed:
+            out.append(f"made private to their owner: {', '.join(self.closed)}")
         return out
 
     def to_dict(self) -> dict[str, object]:
         return {"database": self.database, "revision": self.revision,
                 "builtin": self.builtin.to_dict(),
                 "playlists": self.playlists.to_dict() if self.playlists is not None else None,
-                "problems": list(self.problems), "secret_key": self.secret_key}
+                "problems": list(self.problems), "secret_key": self.secret_key,
+                "closed": list(self.closed)}
 
 
 def _shown_url(url: str) -> str:
@@ -81,9 +97,22 @@ def prepare(settings: Settings) -> PrepareReport:
     """Migrates the database, seeds the built-in catalog, imports `settings.playlists` and
     makes the secret key file, each when needed. `PrepareError` (or a `CatalogError` for an
     unreadable playlist) says what failed."""
+    if settings.secret_key:
+        try:
+            check_secret_key(settings.secret_key, "the settings (MOODTUNES_SECRET_KEY)")
+        except SecretKeyError as exc:
+            raise PrepareError(str(exc)) from None
     url = database_url(settings.database_url)
     report = PrepareReport(_shown_url(url))
+    home = data_dir()
     try:
+        sqlite_file = sqlite_path(url)
+        if sqlite_file is not None:
+            # The data folder is closed when the database is in it; another folder is the
+            # operator's, and only the database's own files are closed there.
+            if sqlite_file.parent.resolve() == home.resolve() and make_private_dir(home):
+                report.closed.append(str(home))
+            report.closed += [str(p) for p in make_private_database(sqlite_file)]
         engine = create_db_engine(url)
         upgrade(engine)
         sessions = session_factory(engine)
@@ -109,7 +138,13 @@ def prepare(settings: Settings) -> PrepareReport:
     else:
         path = secret_key_path()
         try:
+            if make_private_dir(path.parent):
+                report.closed.append(str(path.parent))
             _, made = write_secret_key(path)
+            if make_private_file(path, "; others may have copied the key: to change it, "
+                                 "delete the file and run `moodtunes db upgrade` again "
+                                 "(everyone is signed out and reconnects Spotify)"):
+                report.closed.append(str(path))
         except (OSError, SecretKeyError) as exc:
             raise PrepareError(f"cannot keep a secret key in {path}: {exc}") from exc
         report.secret_key = f"{'made' if made else 'kept'} {path}"

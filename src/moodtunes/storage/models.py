@@ -14,6 +14,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -137,6 +138,19 @@ class ProfileRow(Base):
     # Counts the changes to what the taste model learns from (feedback, library, favourites),
     # so that every server process knows when a taste it keeps is out of date.
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class SpotifyTokenRow(Base):
+    """A profile's Spotify sign-in (tokens and the user's name), encrypted with a key derived
+    from the app's secret key (`moodtunes.storage.tokens`): never in the browser's cookie."""
+
+    __tablename__ = "spotify_tokens"
+
+    profile_id: Mapped[str] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    ciphertext: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now,
+                                                 onupdate=_now)
 
 
 class VersionRow(Base):
