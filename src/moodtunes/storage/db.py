@@ -41,8 +41,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def create_db_engine(url: str) -> Engine:
     """An engine for `url`; the folder of a SQLite file is made when missing."""
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        Path(url[len("sqlite:///"):]).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    sqlite_file = sqlite_path(url)
+    if sqlite_file is not None:  # made 0600 (its folder 0700) before SQLite makes it
+        make_private_database(sqlite_file)
     engine = create_engine(url, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
