@@ -281,4 +281,6 @@ def load_settings(config_file: str | Path | None = None,
         raise ValueError("recommendations must be at least 1")
     if not 0.0 < settings.mood_alpha <= 1.0:
         raise ValueError(f"mood_alpha must be in (0, 1], got {settings.mood_alpha}")
+    if settings.secret_key is not None:
+        check_secret_key(settings.secret_key, "the settings (MOODTUNES_SECRET_KEY)")
     return settings

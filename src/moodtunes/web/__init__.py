@@ -7,7 +7,14 @@ from typing import Any
 
 from flask import Flask
 
-from moodtunes.config import SecretKeyError, Settings, data_dir, load_settings, read_secret_key
+from moodtunes.config import (
+    SecretKeyError,
+    Settings,
+    check_secret_key,
+    data_dir,
+    load_settings,
+    read_secret_key,
+)
 from moodtunes.config import secret_key_path as default_secret_key_path
 from moodtunes.web import api, browser, errors, inputs, limits, pages, spotify
 from moodtunes.web.services import Services, build_services
