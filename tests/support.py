@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 import math
+import os
+import stat
 import struct
 import wave
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
