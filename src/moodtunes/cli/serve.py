@@ -88,7 +88,7 @@ def run_workers(settings: Settings, args: argparse.Namespace) -> None:
         raise UsageError(f"gunicorn's Server header names its version ({SERVER}): "
                          "upgrade gunicorn")
 
-    class Workers(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
+    class Workers(BaseApplication):
         def __init__(self, build: Callable[[], Flask], options: dict[str, Any]) -> None:
             self.build, self.options = build, options
             super().__init__()
