@@ -30,7 +30,10 @@ def record(title: str, artist: str, source: str = "pmemo:x.csv", **kw: object) -
 
 def test_database_url() -> None:
     assert database_url("sqlite:///x.db", {}) == "sqlite:///x.db"
-    assert database_url(None, {"DATABASE_URL": "postgres://u@h/db"}) == "postgresql://u@h/db"
+    assert database_url(None, {"DATABASE_URL": "postgres://u@h/db"}) == \
+        "postgresql+psycopg://u@h/db"
+    assert database_url("postgresql://u@h/db", {}) == "postgresql+psycopg://u@h/db"
+    assert database_url("postgresql+psycopg://u@h/db", {}) == "postgresql+psycopg://u@h/db"
     assert database_url(None, {"MOODTUNES_HOME": "/srv/mt"}) == "sqlite:////srv/mt/moodtunes.db"
 
 

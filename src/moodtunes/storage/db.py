@@ -28,23 +28,46 @@ def database_url(configured: str | None = None, environ: Mapping[str, str] | Non
     environ = os.environ if environ is None else environ
     url = configured or environ.get("DATABASE_URL")
     if url:
-        # Heroku-style URLs name the dialect "postgres"; SQLAlchemy wants "postgresql".
-        return "postgresql" + url[len("postgres"):] if url.startswith("postgres://") else url
+        # PostgreSQL through psycopg 3 (the `postgresql` extra), which SQLAlchemy takes only
+        # when named; Heroku-style URLs name the dialect "postgres".
+        for plain in ("postgres://", "postgresql://"):
+            if url.startswith(plain):
+                return "postgresql+psycopg://" + url[len(plain):]
+        return url
     return f"sqlite:///{data_dir(environ) / 'moodtunes.db'}"
+
+
+# How long a SQLite writer waits for another's transaction to end before it gives up with
+# "database is locked". Requests write for milliseconds; 20 concurrent writers queue for well
+# under a second, an import of a big catalog holds the lock for seconds.
+SQLITE_BUSY_TIMEOUT_S = 30.0
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # WAL: readers never block the writer nor it them, and a commit is one append (the mode
+    # is kept in the file; an in-memory database answers "memory" and stays as it is).
+    # synchronous=NORMAL is durable across a killed process in WAL mode; only a power cut
+    # may lose the last commits, never corrupt the file.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
     cursor.close()
 
 
 def create_db_engine(url: str) -> Engine:
-    """An engine for `url`; the folder of a SQLite file is made when missing."""
+    """An engine for `url`; the folder of a SQLite file is made when missing. SQLite files
+    are opened in WAL mode with a busy timeout, so concurrent writers wait their turn rather
+    than fail with "database is locked"."""
     sqlite_file = sqlite_path(url)
     if sqlite_file is not None:  # made 0600 (its folder 0700) before SQLite makes it
         make_private_database(sqlite_file)
-    engine = create_engine(url, pool_pre_ping=True)
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        # The driver's own wait (its `timeout`) too: it covers the lock taken at BEGIN.
+        options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S}
+    engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
