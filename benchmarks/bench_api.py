@@ -19,6 +19,7 @@ from moodtunes.config import Settings
 from moodtunes.music.catalog import Catalog
 from moodtunes.vision.recognizer import EmotionRecognizer
 from moodtunes.web import create_app
+from moodtunes.web.security import csrf_environ
 from moodtunes.web.services import Services
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "fer2013" / "publictest.npz"
@@ -41,6 +42,7 @@ def main() -> None:
     services = Services(EmotionRecognizer.default(threads=1), Catalog.builtin(), Settings())
     app = create_app({"SECRET_KEY": "bench"}, settings=services.settings, services=services)
     client = app.test_client()
+    client.environ_base.update(csrf_environ(app))  # the token the page sends with its POSTs
     print(f"{'frame':<12}{'median ms':>12}{'p95 ms':>10}{'frames/s':>10}")
     for label, with_face in (("with a face", True), ("blank", False)):
         body = frame_jpeg(with_face)

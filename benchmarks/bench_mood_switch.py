@@ -25,11 +25,14 @@ from typing import Any
 
 import cv2
 import numpy as np
+from flask import Flask
+from flask.testing import FlaskClient
 
 from moodtunes.config import Settings
 from moodtunes.music.catalog import track_key
 from moodtunes.prepare import prepare
 from moodtunes.web import create_app
+from moodtunes.web.security import csrf_environ
 from moodtunes.web.services import build_services
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "fer2013" / "publictest.npz"
@@ -67,11 +70,18 @@ def switches(client: Any, jpegs: dict[str, bytes], count: int, frames: int) -> d
             "median_frame_ms": round(statistics.median(latencies), 1)}
 
 
+def page_client(app: Flask) -> FlaskClient:
+    """A client of `app` that sends the page's CSRF token with its POSTs, as the page does."""
+    client = app.test_client()
+    client.environ_base.update(csrf_environ(app))
+    return client
+
+
 def two_processes(home: Path) -> dict[str, Any]:
     settings = Settings(database_url=f"sqlite:///{home / 'shared.db'}")
     prepare(settings)
-    one, two = (create_app({"SECRET_KEY": "bench"}, settings=settings,
-                           services=build_services(settings)).test_client()
+    one, two = (page_client(create_app({"SECRET_KEY": "bench"}, settings=settings,
+                                       services=build_services(settings)))
                 for _ in range(2))
     one.post("/api/mood", json={"strategy": "match", "emotion": "sad"})
     shown = one.get("/t").get_json()
@@ -102,7 +112,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["MOODTUNES_HOME"] = tmp
         prepare(Settings())
-        client = create_app({"SECRET_KEY": "bench"}).test_client()
+        client = page_client(create_app({"SECRET_KEY": "bench"}))
         found = switches(client, jpegs, args.switches, args.frames)
         found |= two_processes(Path(tmp))
     if args.json:

@@ -23,7 +23,7 @@ from moodtunes.vision.faces import create_detector
 from moodtunes.vision.recognizer import EmotionRecognizer
 from moodtunes.web import create_app
 from moodtunes.web.services import Services
-from tests.support import FER_DIR, FRAME_H, FRAME_W, face_frame, require_shared
+from tests.support import FER_DIR, FRAME_H, FRAME_W, PageClient, face_frame, require_shared
 
 
 @pytest.fixture(autouse=True)
@@ -33,6 +33,12 @@ def private_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("MOODTUNES_HOME", str(home))
     monkeypatch.delenv("DATABASE_URL", raising=False)
     return home
+
+
+@pytest.fixture(autouse=True)
+def page_test_clients(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every app's test client sends the page's CSRF token with its POSTs, as the page does."""
+    monkeypatch.setattr(Flask, "test_client_class", PageClient)
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import math
 import os
 import stat
@@ -17,6 +18,9 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 import pytest
+from flask.testing import FlaskClient
+
+from moodtunes.web.security import csrf_environ
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -52,6 +56,37 @@ def launch_chromium(playwright: Any, *extra: str) -> Any:
     """Headless Debian chromium from a Playwright handle, with these extra switches."""
     return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                       args=[*CHROMIUM_ARGS, *extra])
+
+
+class PageClient(FlaskClient):
+    """A test client that sends what the app's own page sends with every request that changes
+    something: a CSRF token in its header (moodtunes.web.security). Every app's test client is
+    one (conftest.py); the tests of the defence itself use a plain FlaskClient."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.environ_base.update(csrf_environ(self.application))
+
+
+def page_csrf_token(html: str) -> str:
+    """The CSRF token in a page's moodtunes-config JSON, as the page's scripts read it."""
+    island = html.split('<script id="moodtunes-config" type="application/json">', 1)[1]
+    token: str = json.loads(island.split("</script>", 1)[0])["csrfToken"]
+    return token
+
+
+# Forwards each Content Security Policy violation the page sees to its console.
+_REPORT_CSP = """document.addEventListener('securitypolicyviolation', (event) => console.error(
+  `Content Security Policy violation: ${event.violatedDirective} ${event.blockedURI}`));"""
+
+
+def watch_page(page: Any, errors: list[str]) -> None:
+    """Collects into `errors` the page's uncaught errors and every Content Security Policy
+    violation (the browser's console line, and the page's securitypolicyviolation event)."""
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda message: errors.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    page.add_init_script(_REPORT_CSP)
 
 
 def require_shared(path: Path) -> Path:

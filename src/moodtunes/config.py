@@ -15,7 +15,9 @@ from typing import Any, get_args, get_type_hints
 
 log = logging.getLogger(__name__)
 
-SECRET_FIELDS = {"secret_key", "database_url"}
+SECRET_FIELDS = {"secret_key", "database_url", "camera_token"}
+# The server camera's token is a password anyone may try: long enough not to be guessed.
+MIN_CAMERA_TOKEN_CHARS = 16
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,9 @@ class Settings:
     model: str | None = None  # an .onnx file; None means the model shipped in the package
     detector: str = "haar"
     camera: str | None = None  # camera index or video file for /video_feed
+    # Who may watch the server camera (web/security.py): browsers that were given this token
+    # once (/?camera_token=...). Unset: only this machine's own browser (loopback).
+    camera_token: str | None = None
     playlists: str | None = None  # the paper's per-emotion CSVs (a folder or a file)
     database_url: str | None = None  # SQLAlchemy URL; DATABASE_URL, else SQLite in data_dir()
     max_upload_mb: int = 8
@@ -281,6 +286,10 @@ def load_settings(config_file: str | Path | None = None,
         raise ValueError("recommendations must be at least 1")
     if not 0.0 < settings.mood_alpha <= 1.0:
         raise ValueError(f"mood_alpha must be in (0, 1], got {settings.mood_alpha}")
+    if settings.camera_token is not None and len(settings.camera_token) < MIN_CAMERA_TOKEN_CHARS:
+        raise ValueError(f"camera_token must have at least {MIN_CAMERA_TOKEN_CHARS} characters "
+                         "(it is a password to the server camera): make one with `python -c "
+                         '"import secrets; print(secrets.token_urlsafe(24))"`')
     if settings.secret_key is not None:
         check_secret_key(settings.secret_key, "the settings (MOODTUNES_SECRET_KEY)")
     return settings

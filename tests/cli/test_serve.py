@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from moodtunes.web.security import CSRF_HEADER
+from tests.support import page_csrf_token
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -137,6 +140,8 @@ def test_two_server_processes_on_one_database_agree(tmp_path: Path) -> None:
         for url, process in zip((one, two), processes, strict=True):
             wait_for(f"{url}/t", process)
         browser = requests.Session()  # cookies are per host, not per port: one browser
+        # What the page sends with its POSTs; the other process, with the same key, takes it.
+        browser.headers[CSRF_HEADER] = page_csrf_token(browser.get(one, timeout=30).text)
         browser.post(f"{one}/api/mood", json={"strategy": "match", "emotion": "sad"}, timeout=30)
         shown = browser.get(f"{one}/t", timeout=30).json()
         assert browser.get(f"{two}/t", timeout=30).json() == shown  # the same cookie, same list

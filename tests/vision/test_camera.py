@@ -1,3 +1,5 @@
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -46,3 +48,40 @@ def test_a_missing_video_reports_an_error(recognizer: EmotionRecognizer, tmp_pat
     assert list(camera.mjpeg()) == []
     camera.stop()
     assert camera.error is not None and "none.avi" in camera.error
+
+
+def _wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def test_the_camera_reads_only_while_someone_watches(
+    tmp_path: Path, recognizer: EmotionRecognizer, face_frames: list[np.ndarray]
+) -> None:
+    video = write_avi(tmp_path / "faces.avi", face_frames[:4], fps=20)
+    camera = CameraStream(str(video), recognizer, idle_after=0.3).start()
+    try:
+        time.sleep(0.5)  # started, nobody watching: the device stays closed, nothing is read
+        assert camera.running and camera.opens == 0 and camera.snapshot is None
+
+        assert len(list(camera.mjpeg(max_frames=3))) == 3  # a viewer opens it
+        assert camera.opens == 1
+        assert _wait_until(lambda: not camera.awake)  # the viewer left: released
+        snapshot = camera.snapshot
+        assert snapshot is not None
+        time.sleep(0.6)  # twice the idle time: still no frame read
+        assert camera.snapshot is snapshot and camera.opens == 1 and not camera.awake
+
+        camera.watch()  # a browser following the camera wakes it too
+        assert _wait_until(lambda: camera.snapshot is not snapshot)
+        assert camera.opens == 2 and camera.running and camera.error is None
+        assert len(list(camera.mjpeg(max_frames=2))) == 2
+        latest = camera.snapshot
+        assert latest is not None and latest.index >= snapshot.index + 3
+    finally:
+        camera.stop()
+    assert not camera.running and not camera.awake

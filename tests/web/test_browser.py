@@ -21,6 +21,7 @@ from tests.support import (
     CHROMIUM_MARKS,
     FAKE_CAMERA_ARGS,
     launch_chromium,
+    watch_page,
     wav_clip,
     write_avi,
     write_y4m,
@@ -48,7 +49,7 @@ def test_camera_page_shows_an_emotion_and_a_playlist(
         browser = _launch(p, [f"--use-file-for-fake-video-capture={video.resolve()}"])
         try:
             page = browser.new_page()
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            watch_page(page, errors)
             page.goto(f"{live_server}/?autostart=1")
             page.wait_for_selector("#mood-label[data-emotion]:not([data-emotion=''])",
                                    timeout=30_000)
@@ -66,10 +67,12 @@ def test_camera_page_shows_an_emotion_and_a_playlist(
 
 
 def test_mood_picker_without_a_camera(live_server: str) -> None:
+    errors: list[str] = []
     with playwright_api.sync_playwright() as p:
         browser = _launch(p, [])
         try:
             page = browser.new_page()
+            watch_page(page, errors)
             page.goto(live_server)
             page.get_by_role("button", name="Sad", exact=False).first.click()
             page.wait_for_selector("#mood-label[data-emotion='sad']", timeout=10_000)
@@ -77,6 +80,7 @@ def test_mood_picker_without_a_camera(live_server: str) -> None:
             assert page.locator("#playlist tbody tr").count() >= 5
         finally:
             browser.close()
+    assert errors == []
 
 
 def test_rows_show_every_link_the_server_sends_and_the_lock_says_what_it_holds(
@@ -87,7 +91,7 @@ def test_rows_show_every_link_the_server_sends_and_the_lock_says_what_it_holds(
         browser = _launch(p, [])
         try:
             page = browser.new_page()
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            watch_page(page, errors)
             page.goto(live_server)
             with page.expect_response(lambda r: r.url.endswith("/api/mood")) as answer:
                 page.locator(".mood-pick[data-emotion='happy']").click()
@@ -124,7 +128,7 @@ def test_a_newer_preview_aborts_the_one_still_loading(live_server: str) -> None:
         browser = _launch(p, ["--autoplay-policy=no-user-gesture-required"])
         try:
             page = browser.new_page()
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            watch_page(page, errors)
             # The first preview asked for is held unanswered; later ones come at once.
             page.route("**/api/deezer/preview?*", lambda route: held.append(route) if not held
                        else route.fulfill(json={"preview_url": f"{live_server}/second.wav",
@@ -136,8 +140,8 @@ def test_a_newer_preview_aborts_the_one_still_loading(live_server: str) -> None:
             rows = page.locator("#playlist tbody tr")
             page.wait_for_selector("#playlist tbody tr td.title")
             rows.nth(0).locator("button.preview").click()
-            page.wait_for_function("document.querySelector('#playlist tbody tr button.preview')"
-                                   ".getAttribute('aria-busy') === 'true'")
+            page.wait_for_function("() => document.querySelector('#playlist tbody tr "
+                                   "button.preview').getAttribute('aria-busy') === 'true'")
             second = rows.nth(1).locator(".title-text").inner_text()
             with page.expect_event("requestfailed") as failed:
                 rows.nth(1).locator("button.preview").click()
@@ -170,7 +174,7 @@ def test_following_the_server_camera_rebuilds_only_for_another_playlist(
             browser = _launch(p, [])
             try:
                 page = browser.new_page()
-                page.on("pageerror", lambda exc: errors.append(str(exc)))
+                watch_page(page, errors)
                 page.goto(url)
                 page.evaluate("""() => {
                   const table = document.querySelector('#playlist');

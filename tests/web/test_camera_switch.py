@@ -27,6 +27,7 @@ from tests.support import (
     face_frame,
     jpeg,
     launch_chromium,
+    watch_page,
     write_y4m,
 )
 
@@ -114,7 +115,7 @@ def test_a_happy_to_sad_camera_rebuilds_the_playlist_once_for_sad(
             p, *FAKE_CAMERA_ARGS, f"--use-file-for-fake-video-capture={switch_video.resolve()}")
         try:
             page = browser.new_page()
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            watch_page(page, errors)
             page.on("response", note_answer)
             page.goto(live_server)
             page.evaluate(WATCH_PAGE)
@@ -122,12 +123,12 @@ def test_a_happy_to_sad_camera_rebuilds_the_playlist_once_for_sad(
             page.click("#start-camera")  # the fake video starts from its first frame
 
             page.wait_for_function(
-                "document.querySelector('#playlist').dataset.emotion === 'happy'"
+                "() => document.querySelector('#playlist').dataset.emotion === 'happy'"
                 " && document.querySelector('#mood-label').dataset.emotion === 'happy'",
                 timeout=HAPPY_S * 1000)
             # The switch is at HAPPY_S into the video; sad must show with time left to watch.
             page.wait_for_function(
-                "document.querySelector('#mood-label').dataset.emotion === 'sad'",
+                "() => document.querySelector('#mood-label').dataset.emotion === 'sad'",
                 timeout=(HAPPY_S + SAD_S - SETTLE_S - 3) * 1000)
             page.wait_for_timeout(SETTLE_S * 1000)
             rebuilds = page.evaluate("window.rebuilds")

@@ -67,7 +67,7 @@ def test_the_page_saves_a_taste_and_the_playlist_follows(
             page.fill("#taste-genres", "disco")
             page.click("#taste-form button[type=submit]")
             page.wait_for_function(
-                "[...document.querySelectorAll('#playlist td.artist')]"
+                "() => [...document.querySelectorAll('#playlist td.artist')]"
                 ".some(td => td.textContent === 'ABBA')", timeout=10_000)
             assert page.input_value("#taste-artists") == "ABBA"
         finally:

@@ -438,7 +438,7 @@ def test_the_page_draws_the_path_switches_strategy_and_takes_feedback(
 
             page.locator(".strategy-pick[data-strategy='calm']").click()
             page.wait_for_function(
-                "document.querySelectorAll('#playlist .why')[9]?.textContent"
+                "() => document.querySelectorAll('#playlist .why')[9]?.textContent"
                 ".includes('calmer')", timeout=10_000)
             assert page.get_attribute(".strategy-pick[data-strategy='calm']",
                                       "aria-pressed") == "true"
@@ -456,11 +456,11 @@ def test_the_page_draws_the_path_switches_strategy_and_takes_feedback(
             liked = rows.nth(2).locator("button.rate-like")
             liked.click()
             page.wait_for_function(
-                "document.querySelector('#music-status').textContent.startsWith('Noted')",
+                "() => document.querySelector('#music-status').textContent.startsWith('Noted')",
                 timeout=10_000)
             # The playlist is fetched again, and says why the liked song is there.
             page.wait_for_function(
-                "[...document.querySelectorAll('#playlist .why')]"
+                "() => [...document.querySelectorAll('#playlist .why')]"
                 ".some(e => e.textContent === 'you liked this song')", timeout=10_000)
 
             preview_title = rows.nth(4).locator(".title-text").inner_text()
@@ -469,7 +469,7 @@ def test_the_page_draws_the_path_switches_strategy_and_takes_feedback(
                 rows.nth(4).locator("button.preview").click()
             assert played.value.status == 201
             page.wait_for_function(
-                "!document.querySelector('#preview-audio').paused", timeout=10_000)
+                "() => !document.querySelector('#preview-audio').paused", timeout=10_000)
             page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
         finally:
             browser.close()

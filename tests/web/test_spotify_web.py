@@ -42,7 +42,7 @@ from tests.music.test_spotify import (
     sid,
     track_obj,
 )
-from tests.support import launch_chromium, needs_chromium, wav_clip
+from tests.support import launch_chromium, needs_chromium, watch_page, wav_clip
 
 PORT = 5123
 Json = dict[str, Any]
@@ -719,7 +719,7 @@ def test_the_page_connects_spotify_imports_saves_and_plays_a_preview(
         browser = launch_chromium(p, "--autoplay-policy=no-user-gesture-required")
         try:
             page = browser.new_page()
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            watch_page(page, errors)
             page.goto(live)
             page.wait_for_selector("#spotify[data-state='disconnected']", timeout=10_000)
             page.click("#spotify-connect")
@@ -734,7 +734,8 @@ def test_the_page_connects_spotify_imports_saves_and_plays_a_preview(
             assert select.input_value() == "sad"  # guessed from the name
             page.get_by_role("button", name="Import Sad songs").click()
             page.wait_for_function(
-                "document.querySelector('#music-status').textContent.startsWith('Imported 3')",
+                "() => document.querySelector('#music-status').textContent"
+                ".startsWith('Imported 3')",
                 timeout=10_000)
 
             page.click("#spotify-save")
@@ -744,21 +745,21 @@ def test_the_page_connects_spotify_imports_saves_and_plays_a_preview(
             first = page.locator("#playlist tbody tr").first.locator("button.preview")
             first.click()
             page.wait_for_function(
-                "!document.querySelector('#preview-audio').paused", timeout=10_000)
+                "() => !document.querySelector('#preview-audio').paused", timeout=10_000)
             assert first.get_attribute("aria-pressed") == "true"
             assert page.locator("#preview-audio").get_attribute("src").endswith("/clip.wav")
             first.click()  # pauses
             page.wait_for_function(
-                "document.querySelector('#preview-audio').paused", timeout=5_000)
+                "() => document.querySelector('#preview-audio').paused", timeout=5_000)
             # the button follows the audio element's "pause" event, which may come a moment later
             page.wait_for_function(
-                "document.querySelector('#playlist tbody tr button.preview')"
+                "() => document.querySelector('#playlist tbody tr button.preview')"
                 ".getAttribute('aria-pressed') === 'false'", timeout=5_000)
 
             deezer.results = []  # a song Deezer lacks
             page.locator("#playlist tbody tr").nth(1).locator("button.preview").click()
             page.wait_for_function(
-                "document.querySelector('#music-status').textContent.includes('no preview')",
+                "() => document.querySelector('#music-status').textContent.includes('no preview')",
                 timeout=10_000)
         finally:
             browser.close()

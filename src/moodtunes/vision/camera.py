@@ -3,11 +3,17 @@
 The thread reads frames from a camera index or a video file (looped, at its own frame rate),
 finds faces and emotions, draws them, and keeps the newest annotated JPEG and the smoothed mood.
 Viewers of /video_feed wait on a condition for the next frame; nobody opens the camera again.
+
+The camera works only while someone watches: `watch()` (called by each /video_feed viewer for
+every frame it waits for, and by each request of a browser following the server camera) keeps
+it awake for `idle_after` seconds more. With nobody watching, the thread releases the device
+and sleeps on an event, reading no frames, until the next `watch()` opens it again.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Iterator
@@ -24,6 +30,8 @@ from moodtunes.vision.recognizer import EmotionRecognizer, Face
 log = logging.getLogger(__name__)
 
 BOX_COLOUR = (80, 200, 120)
+# How long the camera keeps reading after the last viewer or follower was seen.
+IDLE_AFTER_S = 10.0
 
 
 def parse_camera_source(value: str) -> int | str:
@@ -55,21 +63,29 @@ class CameraSnapshot:
 
 
 class CameraStream:
-    """Owns the capture device and the one thread that reads it."""
+    """Owns the capture device and the one thread that reads it, while someone watches."""
 
     def __init__(self, source: int | str, recognizer: EmotionRecognizer,
-                 max_fps: float = 15.0, mood: MoodSettings | None = None) -> None:
+                 max_fps: float = 15.0, mood: MoodSettings | None = None,
+                 idle_after: float = IDLE_AFTER_S) -> None:
         self.source = source
         self.recognizer = recognizer
         self.max_fps = max_fps
         self.mood_settings = mood or MoodSettings()
+        self.idle_after = idle_after
         self.error: str | None = None
+        # How many times the device was opened, and whether it is open now.
+        self.opens = 0
+        self.awake = False
         self._snapshot: CameraSnapshot | None = None
         self._changed = threading.Condition()
         self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._watched_at = -math.inf
         self._thread: threading.Thread | None = None
 
     def start(self) -> CameraStream:
+        """Starts the thread, which opens the device only once someone watches."""
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="moodtunes-camera",
                                             daemon=True)
@@ -78,10 +94,21 @@ class CameraStream:
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
+        self._wake.set()
         with self._changed:
             self._changed.notify_all()
         if self._thread is not None:
             self._thread.join(timeout)
+
+    def watch(self) -> None:
+        """Someone watches: keeps the camera reading (opening it when asleep) for
+        `idle_after` seconds more."""
+        self._watched_at = time.monotonic()
+        self._wake.set()
+
+    @property
+    def watched(self) -> bool:
+        return time.monotonic() - self._watched_at < self.idle_after
 
     @property
     def running(self) -> bool:
@@ -94,47 +121,76 @@ class CameraStream:
     def _open(self) -> cv2.VideoCapture:
         capture = cv2.VideoCapture(self.source)
         if not capture.isOpened():
+            capture.release()
             raise OSError(f"cannot open camera or video {self.source!r}")
         return capture
 
+    def _sleep_until_watched(self) -> None:
+        while not self._stop.is_set() and not self.watched:
+            self._wake.clear()
+            if self.watched:  # a watch() between the check above and the clear
+                return
+            self._wake.wait()
+
     def _run(self) -> None:
-        try:
-            capture = self._open()
-        except OSError as exc:
-            self.error = str(exc)
-            log.error("%s", exc)
-            return
+        mood: MoodState | None = None
+        index = 0
+        while not self._stop.is_set():
+            self._sleep_until_watched()
+            if self._stop.is_set():
+                return
+            try:
+                capture = self._open()
+            except OSError as exc:
+                self.error = str(exc)
+                log.error("%s", exc)
+                return
+            self.opens += 1
+            self.awake = True
+            log.info("server camera %r opened: someone watches", self.source)
+            try:
+                mood, index, ok = self._read(capture, mood, index)
+            finally:
+                capture.release()
+                self.awake = False
+            if not ok:
+                return
+            log.info("server camera %r released: nobody watched for %.0f s", self.source,
+                     self.idle_after)
+
+    def _read(self, capture: cv2.VideoCapture, mood: MoodState | None,
+              index: int) -> tuple[MoodState | None, int, bool]:
+        """Reads frames while someone watches; the mood and frame count so far, and False
+        when the source gave out."""
         is_file = isinstance(self.source, str)
         fps = capture.get(cv2.CAP_PROP_FPS) if is_file else 0.0
         interval = 1.0 / min(fps if fps and fps > 0 else self.max_fps, self.max_fps)
-        mood: MoodState | None = None
-        index = 0
-        try:
-            while not self._stop.is_set():
-                started = time.monotonic()
-                ok, frame = capture.read()
-                if not ok:
-                    if is_file and index > 0:  # a video file loops, like a camera that never ends
-                        capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
-                        continue
-                    self.error = f"no frames from {self.source!r}"
-                    log.error("%s", self.error)
-                    break
-                image = np.asarray(frame, np.uint8)
-                faces = self.recognizer.analyze(image)
-                if faces:
-                    probs = list(faces[0].scores.values())
-                    now = time.time()
-                    mood = (MoodState.start(probs, now) if mood is None
-                            else mood.observe(probs, now, self.mood_settings))
-                index += 1
-                snapshot = CameraSnapshot(encode_jpeg(annotate(image, faces)), faces, mood, index)
-                with self._changed:
-                    self._snapshot = snapshot
-                    self._changed.notify_all()
-                self._stop.wait(max(0.0, interval - (time.monotonic() - started)))
-        finally:
-            capture.release()
+        read_here = 0
+        while not self._stop.is_set() and self.watched:
+            started = time.monotonic()
+            ok, frame = capture.read()
+            if not ok:
+                if is_file and read_here > 0:  # a video file loops, like a camera that never ends
+                    capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+                    continue
+                self.error = f"no frames from {self.source!r}"
+                log.error("%s", self.error)
+                return mood, index, False
+            read_here += 1
+            image = np.asarray(frame, np.uint8)
+            faces = self.recognizer.analyze(image)
+            if faces:
+                probs = list(faces[0].scores.values())
+                now = time.time()
+                mood = (MoodState.start(probs, now) if mood is None
+                        else mood.observe(probs, now, self.mood_settings))
+            index += 1
+            snapshot = CameraSnapshot(encode_jpeg(annotate(image, faces)), faces, mood, index)
+            with self._changed:
+                self._snapshot = snapshot
+                self._changed.notify_all()
+            self._stop.wait(max(0.0, interval - (time.monotonic() - started)))
+        return mood, index, True
 
     def wait_for_frame(self, after: int, timeout: float = 2.0) -> CameraSnapshot | None:
         """The first snapshot newer than index `after`, or None after `timeout` seconds."""
@@ -151,9 +207,12 @@ class CameraStream:
         return None
 
     def mjpeg(self, max_frames: int | None = None) -> Iterator[bytes]:
-        """multipart/x-mixed-replace parts, one per new frame, until the camera stops."""
-        last, sent = 0, 0
+        """multipart/x-mixed-replace parts, one per new frame, until the camera stops; the
+        viewer keeps the camera awake while it reads them."""
+        last = self._snapshot.index if self._snapshot is not None else 0
+        sent = 0
         while not self._stop.is_set() and (max_frames is None or sent < max_frames):
+            self.watch()
             snap = self.wait_for_frame(last)
             if snap is None:
                 if not self.running:

@@ -16,7 +16,7 @@ from moodtunes.config import (
     read_secret_key,
 )
 from moodtunes.config import secret_key_path as default_secret_key_path
-from moodtunes.web import api, browser, errors, inputs, limits, pages, spotify
+from moodtunes.web import api, browser, errors, inputs, limits, pages, security, spotify
 from moodtunes.web.services import Services, build_services
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None,
 
     app.extensions["moodtunes"] = services or build_services(settings)
     errors.init_app(app)
+    security.init_app(app)
     inputs.init_app(app)
     limits.init_app(app)
     browser.init_app(app)

@@ -17,7 +17,7 @@ from moodtunes.storage.feedback import record_feedback
 from moodtunes.storage.library import Key, ensure_profile, favourites, set_favourites
 from moodtunes.storage.models import FEEDBACK_KINDS, FeedbackEventRow
 from moodtunes.vision.images import decode_image
-from moodtunes.web import playlists
+from moodtunes.web import playlists, security
 from moodtunes.web.browser import browser, emotion_scores, mood_payload
 from moodtunes.web.inputs import (
     MAX_ID,
@@ -139,6 +139,8 @@ def post_mood() -> Response:
             raise BadRequestError("the only source to follow is 'server'")
         if found.camera is None:
             raise BadRequestError("this server has no camera")
+        security.require_camera(state)
+        found.camera.watch()  # so that the first answers already show it awake
     locked = bool_field(body, "locked") if "locked" in body else None
     strategy = None
     if "strategy" in body:

@@ -50,6 +50,8 @@ class BrowserState:
     held: Playlist | None = None
     seed: int | None = None
     profile_id: str | None = None
+    # Proof that this browser was given the server camera's token (`security.camera_pass`).
+    camera_pass: str | None = None
     _loaded: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     # --- what is shown ---------------------------------------------------------------------
@@ -115,6 +117,11 @@ class BrowserState:
         self._touch()
         self.source = "server"
 
+    def grant_camera(self, camera_pass: str) -> None:
+        """Remembers that this browser may watch the server camera."""
+        self._touch()
+        self.camera_pass = camera_pass
+
     def set_lock(self, locked: bool, camera: MoodState | None) -> None:
         """Locks the playlist on screen against the cameras, or lets them drive it again."""
         self._touch()
@@ -141,12 +148,15 @@ class BrowserState:
     # --- the cookie ------------------------------------------------------------------------
 
     def _data(self) -> dict[str, Any]:
-        return {
+        data = {
             "mood": self.mood.to_dict() if self.mood is not None else None,
             "source": self.source, "strategy": self.strategy, "locked": self.locked,
             "held": self.held.to_dict() if self.held is not None else None,
             "seed": self.seed,
         }
+        if self.camera_pass is not None:  # only then, so older cookies read back unchanged
+            data["camera"] = self.camera_pass
+        return data
 
     @classmethod
     def from_session(cls, cookie: Mapping[str, Any]) -> BrowserState:
@@ -165,6 +175,7 @@ class BrowserState:
         source = data.get("source")
         strategy = data.get("strategy")
         seed = data.get("seed")
+        camera_pass = data.get("camera")
         state.mood = mood
         state.source = source if source in SOURCES else "browser"
         state.strategy = strategy if strategy in STRATEGIES else DEFAULT_STRATEGY
@@ -172,6 +183,8 @@ class BrowserState:
         state.held = held if state.locked else None
         state.seed = (seed if isinstance(seed, int) and not isinstance(seed, bool)
                       and 0 <= seed < 2**31 else None)
+        state.camera_pass = (camera_pass if isinstance(camera_pass, str)
+                             and len(camera_pass) <= 128 else None)
         state._loaded = dict(data) if state._data() == data else {}
         return state
 
@@ -209,13 +222,15 @@ def emotion_scores(scores: Mapping[str, float]) -> list[float]:
 
 
 def browser() -> BrowserState:
-    """This request's browser state (loaded before the view)."""
-    found: BrowserState = g.moodtunes_browser
+    """This request's browser state, read from the cookie on first use (before the view)."""
+    found: BrowserState | None = g.get("moodtunes_browser")
+    if found is None:
+        found = g.moodtunes_browser = BrowserState.from_session(session)
     return found
 
 
 def _load() -> None:
-    g.moodtunes_browser = BrowserState.from_session(session)
+    browser()
 
 
 def _save(response: Any) -> ResponseReturnValue:

@@ -12,6 +12,7 @@ from moodtunes.emotions import AffectPoint
 from moodtunes.music.links import listening_links
 from moodtunes.recommend import Recommendation, mood_point, recommend, target_path
 from moodtunes.storage.profiles import ProfileTaste
+from moodtunes.web import security
 from moodtunes.web.browser import BrowserState, mood_payload
 from moodtunes.web.services import DatabaseUnavailableError, Services
 
@@ -78,4 +79,5 @@ def state_payload(state: BrowserState, found: Services) -> dict[str, Any]:
     playlist = playlist_payload(state, found)
     songs = playlist.pop("recommendations")
     return {"mood": mood_payload(state, found.camera_mood()), "playlist": playlist,
-            "recommendations": songs, "server_camera": found.camera is not None}
+            "recommendations": songs,
+            "server_camera": found.camera is not None and security.camera_allowed(state)}

@@ -1,10 +1,13 @@
 /* Talking to the server: one fetch wrapper with a timeout and the server's error messages,
    and AbortController-based superseding, so an answer nobody waits for any more is dropped. */
 
-import { ROOT } from './config.js';
+import { CSRF_TOKEN, ROOT } from './config.js';
 import { capitalize, sentence } from './text.js';
 
 const REQUEST_TIMEOUT_MS = 10000;
+// Methods that only read; every other request carries the page's CSRF token in a header, which
+// no other site's form or fetch can send.
+const SAFE_METHODS = ['GET', 'HEAD', 'OPTIONS'];
 
 export class ApiError extends Error {
   constructor(message, status, code) {
@@ -27,6 +30,7 @@ export async function api(path, {
 } = {}) {
   if (signal && signal.aborted) throw superseded();
   const init = { method, headers: { Accept: 'application/json', ...headers } };
+  if (!SAFE_METHODS.includes(method.toUpperCase())) init.headers['X-CSRF-Token'] = CSRF_TOKEN;
   if (json !== undefined) {
     init.body = JSON.stringify(json);
     init.headers['Content-Type'] = 'application/json';

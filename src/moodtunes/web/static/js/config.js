@@ -7,5 +7,7 @@ export const EMOTIONS = config.emotions || [];
 export const EMOJI = config.emoji || {};
 export const AFFECT = config.affect || {};
 export const STRATEGY_HINTS = config.strategyHints || {};
+// Sent with every request that changes something (web/security.py).
+export const CSRF_TOKEN = config.csrfToken || '';
 export const MAX_UPLOAD_MB = config.maxUploadMb || 0;
 export const MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024;

@@ -10,7 +10,7 @@ import { bindMood } from './mood.js';
 import { bindPhoto } from './photo.js';
 import { bindPlaylist } from './playlist.js';
 import { bindPreviews } from './previews.js';
-import { bindServerCamera, startServerCamera } from './server-camera.js';
+import { acceptCameraToken, bindServerCamera, startServerCamera } from './server-camera.js';
 import { bindSpotify, refreshSpotify } from './spotify.js';
 import { bindStage } from './stage.js';
 import { bindStatus, clearStatus, setStatus } from './status.js';
@@ -53,6 +53,7 @@ async function init() {
   bindPhoto();
   bindServerCamera();
 
+  acceptCameraToken();
   refreshSpotify();
   const state = await loadFirstState();
   if (new URLSearchParams(window.location.search).get('autostart') === '1') {
