@@ -3,11 +3,13 @@ what the listener thinks of them."""
 
 from __future__ import annotations
 
+import io
 import time
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from moodtunes.emotions import parse_emotion
 from moodtunes.errors import BadRequestError, UnsupportedMediaError
@@ -16,7 +18,7 @@ from moodtunes.recommend import create_strategy
 from moodtunes.storage.feedback import record_feedback
 from moodtunes.storage.library import Key, ensure_profile, favourites, set_favourites
 from moodtunes.storage.models import FEEDBACK_KINDS, FeedbackEventRow
-from moodtunes.vision.images import decode_image
+from moodtunes.vision.images import MIME_FORMATS, check_declared_type, decode_image
 from moodtunes.web import playlists, security
 from moodtunes.web.browser import browser, emotion_scores, mood_payload
 from moodtunes.web.inputs import (
@@ -49,15 +51,41 @@ def _json_object(example: str = '{"emotion": "sad"}') -> dict[str, Any]:
 
 
 def _image_bytes() -> tuple[bytes, str]:
-    """The posted image and where it came from: a camera frame (raw body) or an upload."""
+    """The posted image and where it came from: a camera frame (raw body) or an upload. What
+    the sender declared it to be must be what its bytes are (`check_declared_type`)."""
     mimetype = request.mimetype
-    if mimetype in IMAGE_TYPES:
-        return request.get_data(cache=False), "browser"
+    limit = request.max_content_length
+    if (mimetype in MIME_FORMATS or mimetype == "multipart/form-data") and (
+            request.content_length is None and limit is not None
+            and request.environ.get("wsgi.input_terminated")):
+        # A chunked body declares no length, and Werkzeug's stream stops at the limit without
+        # a word: read one byte more, to tell a body of the limit from a longer one, then let
+        # Werkzeug read what was read (its form parser leaks a temporary file on a 413).
+        stream = request.environ["wsgi.input"]
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit and (chunk := stream.read(min(2**16, limit + 1 - size))):
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise RequestEntityTooLarge()
+        request.environ["wsgi.input"] = io.BytesIO(b"".join(chunks))
+        request.environ["CONTENT_LENGTH"] = str(size)
+    if mimetype in MIME_FORMATS:
+        data = request.get_data(cache=False)  # Werkzeug answers 413 past the limit
+        check_declared_type(data, mimetype)
+        return data, "browser"
     if mimetype == "multipart/form-data":
-        upload = request.files.get("image")
-        if upload is None:
-            raise BadRequestError("the form has no file field named 'image'")
-        return upload.read(), "upload"
+        uploads = request.files.getlist("image")
+        if not uploads:
+            raise BadRequestError(
+                "the field 'image' is not a file: send it with a file name" if "image" in
+                request.form else "the form has no file field named 'image'")
+        if len(uploads) > 1:
+            raise BadRequestError(f"send one file in the field 'image', not {len(uploads)}")
+        data = uploads[0].read()
+        check_declared_type(data, uploads[0].mimetype, uploads[0].filename)
+        return data, "upload"
     raise UnsupportedMediaError(
         f"send an image as the body ({', '.join(IMAGE_TYPES)}) or as multipart field 'image'; "
         f"got {mimetype or 'no content type'}"
