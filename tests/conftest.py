@@ -3,9 +3,12 @@ model and catalog."""
 
 from __future__ import annotations
 
+import gc
+import os
 import shutil
 import socket
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,11 +17,13 @@ import numpy.typing as npt
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import Engine, NullPool, create_engine, make_url, text
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from moodtunes.config import Settings
 from moodtunes.music.catalog import Catalog
 from moodtunes.prepare import prepare
+from moodtunes.storage.db import database_url as configured_database_url
 from moodtunes.vision.faces import create_detector
 from moodtunes.vision.recognizer import EmotionRecognizer
 from moodtunes.web import create_app
@@ -41,6 +46,84 @@ def page_test_clients(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Flask, "test_client_class", PageClient)
 
 
+# The server the PostgreSQL cases run on: `make test` (.ci/with-postgres) starts one and names
+# it here, as a URL whose user may create databases.
+POSTGRES_URL_ENV = "MOODTUNES_TEST_POSTGRES_URL"
+
+
+class PostgresServer:
+    """Makes a database per test on the server `MOODTUNES_TEST_POSTGRES_URL` names, and drops
+    it afterwards (its connections too)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = make_url(configured_database_url(url))
+        self.admin = create_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+    def create(self, template: str | None = None) -> str:
+        name = f"moodtunes_test_{uuid.uuid4().hex[:16]}"
+        copy = f' TEMPLATE "{template}"' if template else ""
+        with self.admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def drop(self, url: str) -> None:
+        name = make_url(url).database
+        # The engines that the test and its app made on this database close their pooled
+        # connections now, rather than warn when the garbage collector finds them open.
+        for found in gc.get_objects():
+            if isinstance(found, Engine) and found.url.database == name \
+                    and found.dialect.name == "postgresql":
+                found.dispose()
+        with self.admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    url = os.environ.get(POSTGRES_URL_ENV)
+    if not url:
+        pytest.skip(f"the PostgreSQL case needs a server: set {POSTGRES_URL_ENV} to a URL "
+                    "whose user may create databases (`make test` starts one)")
+    server = PostgresServer(url)
+    yield server
+    server.admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_kind(request: pytest.FixtureRequest) -> str:
+    """Each test that stores something runs on SQLite and on PostgreSQL."""
+    kind: str = request.param
+    return kind
+
+
+@pytest.fixture
+def database_url(database_kind: str, tmp_path: Path,
+                 request: pytest.FixtureRequest) -> Iterator[str]:
+    """The URL of an empty database of this test's kind, made for it."""
+    if database_kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = server.create()
+    yield url
+    server.drop(url)
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: PostgresServer,
+                      tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The name of a PostgreSQL database that `moodtunes db upgrade` prepared once, which
+    tests copy (CREATE DATABASE ... TEMPLATE) rather than prepare again."""
+    url = postgres_server.create()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MOODTUNES_HOME", str(tmp_path_factory.mktemp("prepared-postgres")))
+        prepare(Settings(database_url=url))
+    name = make_url(url).database
+    assert name is not None
+    yield name
+    postgres_server.drop(url)
+
+
 @pytest.fixture(scope="session")
 def prepared_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data folder that `moodtunes db upgrade` prepared once (schema, built-in catalog,
@@ -54,10 +137,22 @@ def prepared_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def prepared_home(private_data_dir: Path, prepared_template: Path) -> Path:
-    """This test's data folder, prepared as `moodtunes db upgrade` leaves it."""
-    shutil.copytree(prepared_template, private_data_dir, dirs_exist_ok=True)
-    return private_data_dir
+def prepared_home(private_data_dir: Path, prepared_template: Path, database_kind: str,
+                  request: pytest.FixtureRequest,
+                  monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """This test's data folder, prepared as `moodtunes db upgrade` leaves it; on PostgreSQL
+    its database is a copy of the prepared one, which $DATABASE_URL names."""
+    if database_kind == "sqlite":
+        shutil.copytree(prepared_template, private_data_dir, dirs_exist_ok=True)
+        yield private_data_dir
+        return
+    shutil.copytree(prepared_template, private_data_dir, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("moodtunes.db*"))
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = server.create(template=request.getfixturevalue("postgres_template"))
+    monkeypatch.setenv("DATABASE_URL", url)
+    yield private_data_dir
+    server.drop(url)
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
-"""A real SQLite file per test, migrated by Alembic to the newest revision."""
+"""A real database per test, SQLite and PostgreSQL (`database_url`, tests/conftest.py),
+migrated by Alembic to the newest revision."""
 
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine
@@ -10,8 +11,10 @@ from moodtunes.storage.db import create_db_engine, session_factory, upgrade
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    return create_db_engine(f"sqlite:///{tmp_path / 'test.db'}")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = create_db_engine(database_url)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

@@ -66,6 +66,7 @@ def test_a_sign_in_comes_back_as_saved_and_is_replaced_whole(
     assert kept.sign_in.token["access_token"] == "second"
 
 
+@pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)  # reads the file
 def test_the_stored_row_and_the_database_file_hold_no_plaintext(
     engine: Engine, sessions: sessionmaker[Session], cipher: TokenCipher, profile: str,
     tmp_path: Path,
@@ -86,6 +87,7 @@ def test_the_stored_row_and_the_database_file_hold_no_plaintext(
         assert plain.encode() not in raw  # ...but not what it says
 
 
+@pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)  # reads the file
 def test_a_database_copied_without_the_secret_key_cannot_be_decrypted(
     engine: Engine, sessions: sessionmaker[Session], cipher: TokenCipher, profile: str,
     tmp_path: Path,

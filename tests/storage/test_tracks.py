@@ -14,8 +14,8 @@ from tests.support import SHARED_DATA, require_shared
 
 
 @pytest.fixture
-def sessions(tmp_path: Path) -> sessionmaker[Session]:
-    engine = create_db_engine(f"sqlite:///{tmp_path / 'db' / 'test.db'}")
+def sessions(database_url: str) -> sessionmaker[Session]:
+    engine = create_db_engine(database_url)
     upgrade(engine)
     upgrade(engine)  # a second run finds nothing to do
     return session_factory(engine)
