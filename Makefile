@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint browser clean model baseline mypy-without-extra
+.PHONY: run serve-production test lint browser clean model baseline mypy-without-extra
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,10 +20,16 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@
 
 # The upgrade step (schema, catalog, secret key) runs once, as it would before several server
-# processes; the server then only connects.
+# processes; the server then only connects. One process, the development server.
 run: $(VENV)/.installed-app
 	$(BIN)/moodtunes db upgrade
 	$(BIN)/moodtunes serve --no-upgrade --host $(HOST) --port $(PORT)
+
+# Production: gunicorn's threaded workers (docs/SECURITY.md, "Production serving").
+WORKERS ?= 2
+serve-production: $(VENV)/.installed-app
+	$(BIN)/moodtunes db upgrade
+	$(BIN)/moodtunes serve --no-upgrade --workers $(WORKERS) --host $(HOST) --port $(PORT)
 
 # Debian's chromium and chromium-driver for the real-browser tests (never `playwright install`).
 browser:
@@ -34,10 +40,13 @@ browser:
 	    || echo "warning: could not install chromium; the browser tests will be skipped"; \
 	fi
 
+# The tests run on SQLite and on a throwaway PostgreSQL that .ci/with-postgres starts
+# (Debian's postgresql, installed with apt when missing; 127.0.0.1 only, a free port) and
+# stops when pytest ends, passed or failed.
 test: $(VENV)/.installed-test browser
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/pytest -q
+	.ci/with-postgres $(BIN)/pytest -q
 
 # The shipped model's full recipe (docs/MODEL.md), 2 h 42 min on 2 CPU cores (66 epochs of
 # 129-161 s): 36 epochs of one-cycle training, then two warm restarts with weight averaging (18
