@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, NullPool, create_engine, make_url, text
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from moodtunes.cli.serve import QuietRequestHandler
 from moodtunes.config import Settings
 from moodtunes.music.catalog import Catalog
 from moodtunes.prepare import prepare
@@ -212,7 +213,8 @@ def serve() -> Iterator[Callable[[Flask], str]]:
     running: list[tuple[BaseWSGIServer, threading.Thread]] = []
 
     def start(app: Flask) -> str:
-        server = make_server("127.0.0.1", 0, app, threaded=True)
+        server = make_server("127.0.0.1", 0, app, threaded=True,
+                             request_handler=QuietRequestHandler)  # as `moodtunes serve`
         # A short poll interval lets shutdown() return at once rather than after half a second.
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                                   daemon=True)
