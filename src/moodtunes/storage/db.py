@@ -9,6 +9,7 @@ processes only connect, and check that the schema is the one they know.
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,10 @@ def create_db_engine(url: str) -> Engine:
     engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    # An engine dropped without dispose() (a one-shot command's) closes its pooled
+    # connections when it is collected, rather than leave them for the garbage collector to
+    # find open (psycopg warns then, and the server keeps the session until it notices).
+    weakref.finalize(engine, engine.pool.dispose)
     return engine
 
 
