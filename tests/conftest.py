@@ -72,7 +72,9 @@ class PostgresServer:
         # The engines that the test and its app made on this database close their pooled
         # connections now, rather than warn when the garbage collector finds them open.
         for found in gc.get_objects():
-            if isinstance(found, Engine) and found.url.database == name \
+            # type(), not isinstance(): that reads __class__, which some objects (torch's
+            # deprecated aliases) answer with a warning.
+            if issubclass(type(found), Engine) and found.url.database == name \
                     and found.dialect.name == "postgresql":
                 found.dispose()
         with self.admin.connect() as connection:
