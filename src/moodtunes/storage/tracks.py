@@ -134,8 +134,11 @@ def catalog_stats(session: Session) -> dict[str, dict[str, int]]:
 
 def load_catalog(session: Session) -> Catalog:
     """The tracks the recommender can use: those with an emotion and a valence/arousal."""
+    # In id order: PostgreSQL returns rows in whatever order its heap holds them (an update
+    # moves a row), and a seeded playlist is drawn by position in the catalog.
     rows = session.scalars(
         select(TrackRow).where(TrackRow.valence.is_not(None), TrackRow.emotions.any())
+        .order_by(TrackRow.id)
     )
     return Catalog(
         Track(title=r.title, artist=r.artist, album=r.album, year=r.year,
