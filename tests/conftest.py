@@ -238,3 +238,14 @@ def closed_port_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The page's flows in a real browser run on SQLite only: what they add is the browser's
+    side, and the API and storage tests already run every request on PostgreSQL too."""
+    for item in items:
+        params = getattr(item, "callspec", None)
+        if (item.get_closest_marker("browser") is not None and params is not None
+                and params.params.get("database_kind") == "postgresql"):
+            item.add_marker(pytest.mark.skip(
+                reason="browser flows run on SQLite; the API tests cover PostgreSQL"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,8 +16,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import Signer
 
+from moodtunes.config import Settings
+from moodtunes.music.catalog import Catalog
+from moodtunes.vision.recognizer import EmotionRecognizer
+from moodtunes.web import create_app
 from moodtunes.web.browser import SAFE_METHODS
 from moodtunes.web.security import CSRF_HEADER, csrf_token
+from moodtunes.web.services import Services
 from tests.support import jpeg, launch_chromium, needs_chromium, page_csrf_token, watch_page
 
 # Every route that changes something, as the blueprints declare them. A new one fails this
@@ -265,3 +271,20 @@ def test_pages_of_another_port_or_host_change_nothing_while_the_page_works(
     # the token never got past its preflight.
     assert set(refused) == {("/api/emotion", 403), ("/api/mood", 403),
                         ("/api/spotify/save", 403), ("/api/spotify/disconnect", 403)}, refused
+
+
+def test_behind_trusted_tls_proxies_the_page_origin_is_https(prepared_home: Path,
+                                                            recognizer: EmotionRecognizer,
+                                                            catalog: Catalog) -> None:
+    """A TLS proxy forwards http to the app while the browser's Origin says https: with
+    `trusted_proxies` the app takes the scheme and host from X-Forwarded-Proto/-Host; without
+    it, such headers are anyone's to send and change nothing."""
+    forwarded = {"Origin": "https://music.example", "X-Forwarded-Proto": "https",
+                 "X-Forwarded-Host": "music.example", "Sec-Fetch-Site": "same-origin"}
+    for proxies, expected in ((1, 200), (0, 403)):
+        settings = Settings(trusted_proxies=proxies)
+        app = create_app({"TESTING": True, "SECRET_KEY": "t" * 40}, settings=settings,
+                         services=Services(recognizer, catalog, settings))
+        client = app.test_client()
+        res = client.post("/api/mood", json={"emotion": "sad"}, headers=forwarded)
+        assert res.status_code == expected, res.get_data(as_text=True)

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from moodtunes.config import (
     SecretKeyError,
@@ -66,4 +67,12 @@ def create_app(test_config: dict[str, Any] | None = None,
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(spotify.bp)
+    if settings.trusted_proxies:
+        # Behind a TLS proxy the browser's Origin says https and the proxy's Host: take both
+        # from the trusted proxies' X-Forwarded-Proto/-Host/-Port, or the origin check would
+        # refuse every POST. The client's address stays the limits' business (X-Forwarded-For,
+        # counted there with the same number of hops).
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=0, x_proto=n, x_host=n, x_port=n, x_prefix=0)
     return app
