@@ -23,6 +23,7 @@ from moodtunes.vision.images import decode_image
 from moodtunes.vision.recognizer import EmotionRecognizer
 from tests.support import (
     CHROMIUM_MARKS,
+    CLEAR_FACES,
     FAKE_CAMERA_ARGS,
     face_frame,
     jpeg,
@@ -34,9 +35,7 @@ from tests.support import (
 playwright_api = pytest.importorskip("playwright.sync_api", reason="Python Playwright is absent")
 pytestmark = CHROMIUM_MARKS
 
-# PublicTest faces that the shipped model reads, through detection and the whole pipeline, as
-# clearly happy and clearly sad (0.96 and 0.95 when chosen), and that the Haar detector finds.
-FACES = {"happy": 2062, "sad": 1047}
+FACES = CLEAR_FACES
 CLEAR = 0.9
 # Long segments, so a slow machine still sees the happy playlist well before the switch and has
 # time to settle on sad before the fake camera loops back to the happy face.

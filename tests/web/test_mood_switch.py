@@ -11,11 +11,8 @@ from flask.testing import FlaskClient
 
 from moodtunes.vision.images import decode_image
 from moodtunes.vision.recognizer import EmotionRecognizer
+from tests.support import CLEAR_FACES as FACES
 from tests.support import face_frame, jpeg
-
-# PublicTest faces that the shipped model reads clearly as happy and as sad through the whole
-# pipeline (the browser test of the same switch uses them too).
-FACES = {"happy": 2062, "sad": 1047}
 
 
 @pytest.fixture(scope="module")

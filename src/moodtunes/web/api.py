@@ -92,16 +92,6 @@ def _image_bytes() -> tuple[bytes, str]:
     )
 
 
-def _answer(*before: object) -> dict[str, Any]:
-    """This browser's mood, playlist and songs; given what `playlist_id` said before the
-    request changed anything, whether the playlist changed."""
-    state, found = browser(), services()
-    answer = playlists.state_payload(state, found)
-    if before:
-        _changed(answer, state.playlist_id(found.camera_mood()) != before[0])
-    return answer
-
-
 def _changed(answer: dict[str, Any], changed: bool) -> None:
     """Says whether the playlist changed; inside the mood too, where clients of the previous
     version read it."""
@@ -140,7 +130,7 @@ def emotion() -> Response:
 
 @bp.get("/api/state")
 def get_state() -> Response:
-    return jsonify(_answer())
+    return jsonify(playlists.state_payload(browser(), services()))
 
 
 @bp.post("/api/mood")
@@ -186,7 +176,9 @@ def post_mood() -> Response:
         state.set_lock(locked, camera)
     if strategy is not None:
         state.choose_strategy(strategy, now)
-    return jsonify(_answer(before))
+    answer = playlists.state_payload(state, found)
+    _changed(answer, state.playlist_id(found.camera_mood()) != before)
+    return jsonify(answer)
 
 
 @bp.get("/api/recommendations")
