@@ -25,7 +25,7 @@ class Settings:
     """What an operator can set. Every field can come from MOODTUNES_<FIELD> too."""
 
     model: str | None = None  # an .onnx file; None means the model shipped in the package
-    detector: str = "haar"
+    detector: str = "mtcnn"  # face detector: mtcnn, haar (the fallback) or whole
     camera: str | None = None  # camera index or video file for /video_feed
     # Who may watch the server camera (web/security.py): browsers that were given this token
     # once (/?camera_token=...). Unset: only this machine's own browser (loopback).

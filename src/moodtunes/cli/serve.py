@@ -138,7 +138,7 @@ def run_serve(args: argparse.Namespace) -> int:
     if args.threads < 1 or args.timeout < 1:
         raise UsageError("--threads and --timeout must be at least 1")
     settings = load_settings(args.config, camera=args.camera, model=args.model,
-                             playlists=args.playlists)
+                             playlists=args.playlists, detector=args.detector)
     if args.workers is not None and args.workers > 1 and settings.camera is not None:
         raise UsageError("the server camera is one device, which one process reads: serve "
                          "it with --workers 1 or without --workers")
@@ -188,6 +188,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--camera", default=None,
                    help="camera index or video file streamed at /video_feed")
     p.add_argument("--model", default=None, help="an .onnx emotion model (default: built-in)")
+    p.add_argument("--detector", default=None, choices=("mtcnn", "haar"),
+                   help="face detector (default mtcnn, or the settings' `detector`; haar is "
+                   "the fallback)")
     p.add_argument("--playlists", default=None,
                    help="the paper's per-emotion CSV files (a folder or one file) to import")
     p.add_argument("--config", default=None, help="a TOML settings file")

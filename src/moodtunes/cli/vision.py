@@ -78,7 +78,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("images", nargs="+", metavar="IMAGE")
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
     p.add_argument("--model", default=None, help="an .onnx emotion model (default: built-in)")
-    p.add_argument("--detector", default="haar", help="face detector (registry name)")
+    p.add_argument("--detector", default="mtcnn", choices=("mtcnn", "haar", "whole"),
+                   help="face detector (default mtcnn; haar is the fallback, whole takes each "
+                   "image as one face crop)")
     p.set_defaults(run=run_detect)
 
     p = sub.add_parser("evaluate", help="score a model on labelled faces")

@@ -10,22 +10,44 @@ import numpy as np
 import numpy.typing as npt
 
 from moodtunes.emotions import EMOTIONS
+from moodtunes.vision.align import align_face
 from moodtunes.vision.classifier import EmotionClassifier
-from moodtunes.vision.faces import FaceDetector, create_detector
-from moodtunes.vision.preprocess import Box, crop_face
+from moodtunes.vision.faces import DEFAULT_DETECTOR, FaceDetector, Point, create_detector
+from moodtunes.vision.preprocess import Box
 
 
 @dataclass(frozen=True)
 class Face:
-    """One face: its box (x, y, w, h) in image pixels, top emotion and all 7 probabilities."""
+    """One face: its box (x, y, w, h) in image pixels, top emotion and all 7 probabilities,
+    and the detector's five landmarks where it gives them (moodtunes.vision.faces)."""
 
     box: Box
     emotion: str
     scores: dict[str, float]
+    landmarks: tuple[Point, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"box": list(self.box), "emotion": self.emotion,
-                "scores": {k: round(v, 4) for k, v in self.scores.items()}}
+                "scores": {k: round(v, 4) for k, v in self.scores.items()},
+                "landmarks": None if self.landmarks is None
+                else [[round(x, 1), round(y, 1)] for x, y in self.landmarks]}
+
+
+def pick_face(faces: list[Face], at: Point | None = None) -> int | None:
+    """Which face drives the mood: the one whose box holds the point `at` (the nearest centre
+    when several do, or none does), else the largest. None when there are no faces."""
+    if not faces:
+        return None
+    if at is None:
+        return max(range(len(faces)), key=lambda i: faces[i].box[2] * faces[i].box[3])
+    px, py = at
+
+    def distance(i: int) -> tuple[bool, float]:
+        x, y, w, h = faces[i].box
+        inside = x <= px <= x + w and y <= py <= y + h
+        return (not inside, (x + w / 2 - px) ** 2 + (y + h / 2 - py) ** 2)
+
+    return min(range(len(faces)), key=distance)
 
 
 def scores_dict(probs: npt.NDArray[np.float32]) -> dict[str, float]:
@@ -42,21 +64,22 @@ class EmotionRecognizer:
         self.max_faces = max_faces
 
     @classmethod
-    def default(cls, model: str | Path | None = None, detector: str = "haar",
+    def default(cls, model: str | Path | None = None, detector: str = DEFAULT_DETECTOR,
                 threads: int = 1) -> EmotionRecognizer:
         """The shipped model (or `model`) with the named face detector."""
         return cls(create_detector(detector), EmotionClassifier(model, threads=threads))
 
     def analyze(self, image: npt.NDArray[np.uint8]) -> list[Face]:
-        """Every face found in `image` (BGR or grey), largest first."""
-        boxes = self.detector.detect(image)[: self.max_faces]
-        if not boxes:
+        """Every face found in `image` (BGR or grey), largest first, each classified on its
+        aligned crop (moodtunes.vision.align)."""
+        found = self.detector.detect(image)[: self.max_faces]
+        if not found:
             return []
-        crops = np.stack([crop_face(image, box) for box in boxes])
+        crops = np.stack([align_face(image, d) for d in found])
         probs = self.classifier.predict(crops)
         return [
-            Face(tuple(int(v) for v in box), EMOTIONS[int(p.argmax())], scores_dict(p))  # type: ignore[arg-type]
-            for box, p in zip(boxes, probs, strict=True)
+            Face(d.box, EMOTIONS[int(p.argmax())], scores_dict(p), d.landmarks)
+            for d, p in zip(found, probs, strict=True)
         ]
 
     def classify_faces(self, faces: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
