@@ -40,7 +40,7 @@ def test_png_body_and_multipart_upload(client: FlaskClient,
 def test_no_face_is_an_empty_list(client: FlaskClient, blank_frame: np.ndarray) -> None:
     res = client.post("/api/emotion", data=jpeg(blank_frame), content_type="image/jpeg")
     assert res.status_code == 200
-    assert res.get_json() == {"faces": [], "mood": None, "playlist_changed": False}
+    assert res.get_json() == {"faces": [], "driver": None, "mood": None, "playlist_changed": False}
 
 
 def _error(res, status: int, code: str) -> None:  # type: ignore[no-untyped-def]

@@ -4,6 +4,8 @@ what the listener thinks of them."""
 from __future__ import annotations
 
 import io
+import math
+import re
 import time
 from typing import Any
 
@@ -19,6 +21,7 @@ from moodtunes.storage.feedback import record_feedback
 from moodtunes.storage.library import Key, ensure_profile, favourites, set_favourites
 from moodtunes.storage.models import FEEDBACK_KINDS, FeedbackEventRow
 from moodtunes.vision.images import MIME_FORMATS, check_declared_type, decode_image
+from moodtunes.vision.recognizer import pick_face
 from moodtunes.web import playlists, security
 from moodtunes.web.browser import browser, emotion_scores, mood_payload
 from moodtunes.web.inputs import (
@@ -42,6 +45,10 @@ FEEDBACK_EXAMPLE = '{"title": "...", "artist": "...", "kind": "like"}'
 # The width of the tracks table's text columns, and of a name (an emotion, a strategy).
 TEXT_LIMIT = 300
 NAME_LIMIT = 32
+# POST /api/emotion's `at`: the point "x,y", in image pixels, of the face to follow.
+_NUMBER = r"\s*([-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+))\s*"
+_POINT = re.compile(f"{_NUMBER},{_NUMBER}", re.ASCII)
+POINT_LIMIT = 64
 
 
 def _json_object(example: str = '{"emotion": "sad"}') -> dict[str, Any]:
@@ -92,6 +99,31 @@ def _image_bytes() -> tuple[bytes, str]:
     )
 
 
+def parse_point(text: str) -> tuple[float, float]:
+    """The point "x,y" (two finite numbers, image pixels) of `at`; `BadRequestError` for
+    anything else."""
+    found = _POINT.fullmatch(text) if len(text) <= POINT_LIMIT else None
+    if found is not None:
+        x, y = float(found[1]), float(found[2])
+        if math.isfinite(x) and math.isfinite(y):
+            return x, y
+    raise BadRequestError(
+        f"'at' must be a point x,y in the image's pixels, such as 320,240; got {shown(text)}")
+
+
+def _chosen_point(origin: str) -> tuple[float, float] | None:
+    """Where the face to follow is: `at`, a query parameter of a camera frame, and a form
+    field (or query parameter) of an upload. None: follow the largest face."""
+    given = request.args.getlist("at")
+    if origin == "upload":
+        given = request.form.getlist("at") + given
+    if not given:
+        return None
+    if len(given) > 1:
+        raise BadRequestError(f"send 'at' once, not {len(given)} times")
+    return parse_point(given[0])
+
+
 def _changed(answer: dict[str, Any], changed: bool) -> None:
     """Says whether the playlist changed; inside the mood too, where clients of the previous
     version read it."""
@@ -103,22 +135,25 @@ def _changed(answer: dict[str, Any], changed: bool) -> None:
 @bp.post("/api/emotion")
 def emotion() -> Response:
     """Faces and emotions of one image: a camera frame (raw body) moves this browser's mood
-    on by one frame; a photo (multipart upload) sets it. The playlist and its songs come with
-    the answer only when the playlist changed."""
+    on by one frame; a photo (multipart upload) sets it. Only one face moves the mood, the
+    `driver`: the one at `at` when it is given, else the largest (`pick_face`). The playlist
+    and its songs come with the answer only when the playlist changed."""
     data, origin = _image_bytes()
+    at = _chosen_point(origin)
     image = decode_image(data)
     found, state = services(), browser()
     faces = found.recognizer.analyze(image)
+    driver = pick_face(faces, at)
     camera = found.camera_mood()
     before = state.playlist_id(camera)
-    if faces:
-        scores = emotion_scores(faces[0].scores)
+    if driver is not None:
+        scores = emotion_scores(faces[driver].scores)
         if origin == "upload":
             state.read_photo(scores, time.time())
         else:
             state.observe(scores, time.time(), MoodSettings(alpha=found.settings.mood_alpha))
     changed = state.playlist_id(camera) != before
-    answer: dict[str, Any] = {"faces": [face.to_dict() for face in faces],
+    answer: dict[str, Any] = {"faces": [face.to_dict() for face in faces], "driver": driver,
                               "mood": mood_payload(state, camera)}
     _changed(answer, changed)
     if changed:
@@ -158,7 +193,8 @@ def post_mood() -> Response:
         if found.camera is None:
             raise BadRequestError("this server has no camera")
         security.require_camera(state)
-        found.camera.watch()  # so that the first answers already show it awake
+        # So that the first answers already show it awake, or say why it cannot be opened.
+        found.camera.watch_and_wait(timeout=1.0)
     locked = bool_field(body, "locked") if "locked" in body else None
     strategy = None
     if "strategy" in body:

@@ -1,10 +1,14 @@
-/* The browser camera: about three frames a second to the server, one in flight at a time. */
+/* The browser camera: about three frames a second to the server, one in flight at a time.
+   With several faces in view the music follows the largest, until a click on another face:
+   then each frame carries that face's point (`at`), moved each answer to the centre of the box
+   that drove the mood, so it tracks the face as it moves. A click beside the faces, or the face
+   leaving, gives the music back to the largest. */
 
 import { api, errorText, isAbort } from './api.js';
 import { els } from './dom.js';
 import { endInput, startInput } from './inputs.js';
 import { Loop } from './loop.js';
-import { fitStage, showView } from './stage.js';
+import { boxCentre, fitStage, onFacePick, showView } from './stage.js';
 import { clearStatus, setStatus } from './status.js';
 import { store } from './store.js';
 import { applyEmotionAnswer, reloadState } from './sync.js';
@@ -38,16 +42,55 @@ async function sendFrame(signal) {
   if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA || !video.videoWidth) return;
   const frame = await captureFrame();
   if (signal.aborted) return;
-  const answer = await api('/api/emotion', {
+  const point = store.get().facePoint;
+  const at = point ? `?at=${point.map((v) => v.toFixed(1)).join(',')}` : '';
+  const answer = await api(`/api/emotion${at}`, {
     method: 'POST',
     body: frame.blob,
     headers: { 'Content-Type': 'image/jpeg' },
     signal,
   });
-  const faces = applyEmotionAnswer(answer, { width: frame.width, height: frame.height, mirrored: true });
-  if (faces.length === 0) setStatus('No face in view', 'info', 'face');
-  else if (faces.length > 1) setStatus(`${faces.length} faces in view`, 'info', 'face');
-  else clearStatus('face');
+  const { faces, driver } = applyEmotionAnswer(answer, { width: frame.width, height: frame.height, mirrored: true });
+  // A click during the request chose again: keep that choice.
+  if (point && store.get().facePoint === point) {
+    store.set({ facePoint: trackedPoint(point, driver === null ? null : faces[driver]) });
+  }
+  describeFaces(faces.length, driver);
+}
+
+// The chosen face's point for the next frame: the centre of the box that drove the mood, while
+// that box is still where the face was (within half its size: faces move between frames);
+// null when the face left and the server fell back on another one.
+function trackedPoint(point, face) {
+  if (!face || !Array.isArray(face.box)) return null;
+  const [x, y, w, h] = face.box.map(Number);
+  const [px, py] = point;
+  const near = px >= x - w / 2 && px <= x + 1.5 * w && py >= y - h / 2 && py <= y + 1.5 * h;
+  return near ? boxCentre(face.box) : null;
+}
+
+function describeFaces(count, driver) {
+  if (count === 0) setStatus('No face in view', 'info', 'face');
+  else if (count === 1) clearStatus('face');
+  else if (store.get().facePoint) {
+    setStatus(`${count} faces in view: the music follows face ${driver + 1}, the one you chose. `
+      + 'Click beside the faces to follow the largest again.', 'info', 'face');
+  } else {
+    setStatus(`${count} faces in view: the music follows the largest, face 1. `
+      + 'Click another face to choose.', 'info', 'face');
+  }
+}
+
+// A click on the stage: follow that face (its index in the last answer), or the largest (null).
+function pickFace(index) {
+  const { detection } = store.get();
+  if (!detection || detection.faces.length < 2) return;
+  const face = index === null ? null : detection.faces[index];
+  store.set({
+    facePoint: face ? boxCentre(face.box) : null,
+    detection: { ...detection, driver: face ? index : 0 },
+  });
+  describeFaces(detection.faces.length, face ? index : 0);
 }
 
 const cameraLoop = new Loop('camera', FRAME_INTERVAL_MS, sendFrame);
@@ -123,6 +166,7 @@ export function stopCamera(message = 'Camera stopped') {
     store.set({ stream: null });
   }
   els.video.srcObject = null;
+  store.set({ facePoint: null });
   els.start.disabled = false;
   els.stop.disabled = true;
   els.live.hidden = true;
@@ -139,6 +183,7 @@ export function stopCamera(message = 'Camera stopped') {
 }
 
 export function bindCamera() {
+  onFacePick('camera', pickFace);
   els.start.addEventListener('click', () => { startCamera(); });
   els.stop.addEventListener('click', () => stopCamera());
   document.addEventListener('visibilitychange', () => { if (!document.hidden) cameraLoop.resume(); });

@@ -11,7 +11,7 @@ export const els = {
   video: $('video'),
   photo: $('photo'),
   serverFeed: $('server-feed'),
-  overlay: $('overlay'),
+  faces: $('faces'),
   placeholder: $('stage-placeholder'),
   cameraMessage: $('camera-message'),
   live: $('live'),

@@ -1,9 +1,19 @@
-/* The stage: camera, photo or server stream, with the faces' boxes drawn on top. */
+/* The stage: camera, photo or server stream, with the faces' boxes on top. Each face is an
+   element placed over the picture (image pixels scaled to the displayed picture); with several
+   faces each box is a button, the one the music follows is marked, and a click on another face
+   hands that face to the view's picker (onFacePick), a click beside the faces hands it null. */
 
 import { EMOJI } from './config.js';
 import { els } from './dom.js';
 import { store } from './store.js';
 import { capitalize } from './text.js';
+
+// What a click picks, per view: (index | null) => void. The camera and the photo register one.
+const pickers = {};
+
+export function onFacePick(view, pick) {
+  pickers[view] = pick;
+}
 
 export function showView(view) {
   store.set({ view, detection: null });
@@ -24,84 +34,114 @@ function renderView(view) {
   els.video.hidden = view !== 'camera';
   els.photo.hidden = view !== 'photo';
   if (els.serverFeed) els.serverFeed.hidden = view !== 'server';
-  els.placeholder.hidden = view !== 'idle';
-  els.overlay.hidden = view !== 'camera' && view !== 'photo';
+  // 'unavailable': the server camera cannot be opened, and the placeholder says why.
+  els.placeholder.hidden = view !== 'idle' && view !== 'unavailable';
+  els.faces.hidden = view !== 'camera' && view !== 'photo';
 }
 
-function emotionColor(emotion) {
-  const color = getComputedStyle(els.stage).getPropertyValue(`--${emotion}`).trim();
-  return color || '#5b5bd6';
+// The centre [x, y] of a face's box [x, y, w, h], in image pixels.
+export function boxCentre(box) {
+  const [x, y, w, h] = box.map(Number);
+  return [x + w / 2, y + h / 2];
 }
 
-function roundRect(ctx, x, y, w, h, r) {
-  ctx.beginPath();
-  if (ctx.roundRect) ctx.roundRect(x, y, w, h, r);
-  else ctx.rect(x, y, w, h);
+// Faces are numbered as the server lists them, largest first: face 1 is the largest.
+export function faceLabel(face, index, count) {
+  const score = face.scores ? Number(face.scores[face.emotion]) : NaN;
+  const text = `${EMOJI[face.emotion] || ''} ${capitalize(face.emotion || '?')}`.trim()
+    + (Number.isFinite(score) ? ` ${Math.round(score * 100)}%` : '');
+  return count > 1 ? `${index + 1} · ${text}` : text;
 }
 
-function drawOverlay() {
-  const { detection } = store.get();
-  const canvas = els.overlay;
-  const ctx = canvas.getContext('2d');
-  const ratio = window.devicePixelRatio || 1;
-  const cssWidth = canvas.clientWidth;
-  const cssHeight = canvas.clientHeight;
-  const width = Math.round(cssWidth * ratio);
-  const height = Math.round(cssHeight * ratio);
-  if (canvas.width !== width || canvas.height !== height) {
-    canvas.width = width;
-    canvas.height = height;
+function faceName(face, index, drives) {
+  const score = face.scores ? Number(face.scores[face.emotion]) : NaN;
+  const read = `${face.emotion || 'unknown'}${Number.isFinite(score) ? `, ${Math.round(score * 100)}%` : ''}`;
+  return `Face ${index + 1}: ${read}. `
+    + (drives ? 'The music follows this face.' : 'Choose this face for the music.');
+}
+
+// One element per face, kept from one answer to the next so a focused box keeps its focus.
+function faceElement(index, clickable) {
+  let box = els.faces.children[index];
+  const tag = clickable ? 'BUTTON' : 'DIV';
+  if (box && box.tagName === tag) return box;
+  const made = document.createElement(tag);
+  made.className = 'face-box';
+  if (clickable) {
+    made.type = 'button';
+    made.addEventListener('click', (event) => {
+      event.stopPropagation();
+      pickFace(Number(made.dataset.index));
+    });
   }
-  ctx.setTransform(1, 0, 0, 1, 0, 0);
-  ctx.clearRect(0, 0, width, height);
-  if (!detection || !detection.faces.length || !detection.width || !cssWidth) return;
+  const label = document.createElement('span');
+  label.className = 'face-label';
+  label.setAttribute('aria-hidden', 'true');
+  made.append(label);
+  if (box) box.replaceWith(made);
+  else els.faces.append(made);
+  box = made;
+  return box;
+}
 
+function renderFaces() {
+  const { detection } = store.get();
+  const layer = els.faces;
+  const faces = (detection && detection.faces) || [];
+  const width = layer.clientWidth;
+  const height = layer.clientHeight;
+  if (!faces.length || !detection.width || !detection.height || !width) {
+    layer.replaceChildren();
+    return;
+  }
   // The media is drawn with object-fit: contain, so find where the picture really is.
-  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-  const scale = Math.min(cssWidth / detection.width, cssHeight / detection.height);
-  const offsetX = (cssWidth - detection.width * scale) / 2;
-  const offsetY = (cssHeight - detection.height * scale) / 2;
-  ctx.font = '600 13px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
-  ctx.textBaseline = 'middle';
-
-  for (const face of detection.faces) {
-    if (!Array.isArray(face.box) || face.box.length !== 4) continue;
-    const [bx, by, bw, bh] = face.box.map(Number);
+  const scale = Math.min(width / detection.width, height / detection.height);
+  const offsetX = (width - detection.width * scale) / 2;
+  const offsetY = (height - detection.height * scale) / 2;
+  const several = faces.length > 1;
+  const driver = Number.isInteger(detection.driver) ? detection.driver : null;
+  faces.forEach((face, i) => {
+    const box = faceElement(i, several);
+    const valid = Array.isArray(face.box) && face.box.length === 4;
+    const [bx, by, bw, bh] = valid ? face.box.map(Number) : [0, 0, 0, 0];
     // The video is mirrored on screen; the posted frame is not, so flip x back.
     const left = detection.mirrored ? detection.width - (bx + bw) : bx;
-    const x = offsetX + left * scale;
-    const y = offsetY + by * scale;
-    const w = bw * scale;
-    const h = bh * scale;
-    const color = emotionColor(face.emotion);
+    const top = offsetY + by * scale;
+    box.hidden = !valid;
+    box.dataset.index = String(i);
+    box.dataset.emotion = face.emotion || '';
+    box.style.left = `${offsetX + left * scale}px`;
+    box.style.top = `${top}px`;
+    box.style.width = `${bw * scale}px`;
+    box.style.height = `${bh * scale}px`;
+    const drives = several && i === driver;
+    box.classList.toggle('is-driver', drives);
+    // No room above the box: the label goes inside it.
+    box.classList.toggle('label-inside', top < 30);
+    box.firstChild.textContent = faceLabel(face, i, faces.length) + (drives ? ' ♪' : '');
+    if (several) {
+      box.setAttribute('aria-pressed', String(drives));
+      box.setAttribute('aria-label', faceName(face, i, drives));
+    }
+  });
+  while (layer.children.length > faces.length) layer.lastChild.remove();
+}
 
-    ctx.lineWidth = 3;
-    ctx.strokeStyle = color;
-    roundRect(ctx, x, y, w, h, 8);
-    ctx.stroke();
-
-    const score = face.scores ? Number(face.scores[face.emotion]) : NaN;
-    const label = `${EMOJI[face.emotion] || ''} ${capitalize(face.emotion || '?')}`
-      + (Number.isFinite(score) ? ` ${Math.round(score * 100)}%` : '');
-    const textWidth = ctx.measureText(label.trim()).width;
-    const pillW = textWidth + 16;
-    const pillH = 24;
-    const pillX = Math.min(Math.max(0, x - 1.5), cssWidth - pillW);
-    const pillY = y - pillH - 4 >= 0 ? y - pillH - 4 : y + 4;
-    ctx.fillStyle = color;
-    roundRect(ctx, pillX, pillY, pillW, pillH, 12);
-    ctx.fill();
-    ctx.fillStyle = '#fff';
-    ctx.fillText(label.trim(), pillX + 8, pillY + pillH / 2 + 1);
-  }
+// A face (its index) or none (null, a click beside the faces) picked on the stage.
+function pickFace(index) {
+  const pick = pickers[store.get().view];
+  if (pick) pick(index);
 }
 
 export function bindStage() {
   store.watch((s) => s.view, renderView);
-  store.watch((s) => s.detection, drawOverlay);
+  store.watch((s) => s.detection, renderFaces);
+  els.faces.addEventListener('click', (event) => {
+    if (event.target === els.faces) pickFace(null);
+  });
   if (typeof ResizeObserver === 'function') {
-    new ResizeObserver(drawOverlay).observe(els.stage);
+    new ResizeObserver(renderFaces).observe(els.stage);
   } else {
-    window.addEventListener('resize', drawOverlay);
+    window.addEventListener('resize', renderFaces);
   }
 }

@@ -40,9 +40,15 @@ export const store = createStore({
   stream: null,
   // The uploaded photo's object URL while it is shown.
   photoUrl: null,
-  // What the stage shows, and the faces of the last answer with the image they are about.
+  // What the stage shows, and the faces of the last answer with the image they are about:
+  // `driver` is the index of the face whose mood the music follows (the server's answer).
   view: 'idle',
-  detection: null, // {faces, width, height, mirrored}
+  detection: null, // {faces, driver, width, height, mirrored}
+  // The face the browser camera follows once one was clicked: the centre of its box, in the
+  // posted frame's pixels, sent with each frame as `at`; null: the largest face.
+  facePoint: null,
+  // Why the server camera cannot be opened (the state's server_camera_error), or null.
+  serverCameraError: null,
   // The status line under the mood ({text, kind, owner}: each loop clears only its own words)
   // and the line under the playlist ({text, kind, link}).
   status: { text: '', kind: '', owner: '' },

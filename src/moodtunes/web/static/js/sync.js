@@ -22,6 +22,7 @@ export function applyState(answer, rebuild) {
   if (!answer || typeof answer !== 'object') return;
   const patch = {};
   if ('mood' in answer) patch.mood = answer.mood || null;
+  if ('server_camera_error' in answer) patch.serverCameraError = answer.server_camera_error || null;
   // The strategy is the browser's choice, known also before there is a playlist.
   if (answer.playlist && answer.playlist.strategy) patch.strategy = answer.playlist.strategy;
   if (rebuild && answer.playlist && Array.isArray(answer.recommendations)) {
@@ -32,12 +33,15 @@ export function applyState(answer, rebuild) {
 }
 
 // An answer of POST /api/emotion: the faces for the stage (about `image`: {width, height,
-// mirrored}), the mood, and the new playlist when there is one. Gives the faces.
+// mirrored}) with the one the music follows, the mood, and the new playlist when there is
+// one. Gives {faces, driver}.
 export function applyEmotionAnswer(answer, image) {
   const faces = Array.isArray(answer && answer.faces) ? answer.faces : [];
-  store.set({ detection: { faces, ...image } });
+  const driver = Number.isInteger(answer && answer.driver) && answer.driver < faces.length
+    ? answer.driver : null;
+  store.set({ detection: { faces, driver, ...image } });
   applyChange(answer);
-  return faces;
+  return { faces, driver };
 }
 
 // GET /api/state; the table is rebuilt when `always`, else only for another playlist.
