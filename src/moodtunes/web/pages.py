@@ -29,6 +29,22 @@ class NoCameraError(MoodtunesError):
     status = 404
 
 
+class CameraUnavailableError(MoodtunesError):
+    """The server has a camera, but it cannot be opened now; it is tried again later."""
+
+    code = "camera_unavailable"
+    status = 503
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after  # the errors boundary sends it as Retry-After
+
+
+def camera_problem(error: str) -> str:
+    """What the page and the API say when the server camera cannot be opened."""
+    return f"the server's camera could not be opened: {error}"
+
+
 @bp.before_app_request
 def _follow_server_camera() -> None:
     """A browser following the server camera keeps it awake; one that may no longer watch it
@@ -80,11 +96,14 @@ def post_camera() -> Response:
 
 @bp.get("/video_feed")
 def video_feed() -> Response:
+    """The server camera's annotated frames as MJPEG, while this viewer reads them; a 503
+    when the camera cannot be opened (each request after the backoff tries it again)."""
     camera = services().camera
     if camera is None:
         raise NoCameraError("this server has no camera; start it with --camera INDEX|VIDEO_FILE")
     security.require_camera(browser())
-    if camera.error and not camera.running:
-        raise NoCameraError(camera.error)
+    if not camera.watch_and_wait() and camera.error is not None:
+        raise CameraUnavailableError(camera_problem(camera.error),
+                                     retry_after=camera.retry_in or camera.retry_after)
     return Response(camera.mjpeg(), mimetype="multipart/x-mixed-replace; boundary=frame",
                     headers={"Cache-Control": "no-store"})

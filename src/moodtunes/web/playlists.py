@@ -74,10 +74,21 @@ def playlist_payload(state: BrowserState, found: Services, strategy: str | None 
     }
 
 
+def camera_error(state: BrowserState, found: Services) -> str | None:
+    """Why the server camera cannot be opened, for a browser that may watch it; else None."""
+    camera = found.camera
+    if camera is None or not camera.failed or camera.error is None \
+            or not security.camera_allowed(state):
+        return None
+    return camera.error
+
+
 def state_payload(state: BrowserState, found: Services) -> dict[str, Any]:
-    """Everything the page shows: the mood, the playlist and its songs."""
+    """Everything the page shows: the mood, the playlist and its songs, whether this browser
+    may watch the server camera and, when that camera cannot be opened, why not."""
     playlist = playlist_payload(state, found)
     songs = playlist.pop("recommendations")
     return {"mood": mood_payload(state, found.camera_mood()), "playlist": playlist,
             "recommendations": songs,
-            "server_camera": found.camera is not None and security.camera_allowed(state)}
+            "server_camera": found.camera is not None and security.camera_allowed(state),
+            "server_camera_error": camera_error(state, found)}
