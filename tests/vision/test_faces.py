@@ -16,7 +16,7 @@ from moodtunes.vision.faces import (
     create_detector,
     to_rgb,
 )
-from tests.support import FACE_AT, FACE_SIDE, SHARED_DATA, face_frame, require_shared
+from tests.support import FACE_AT, FACE_SIDE, SHARED_DATA, require_shared
 
 SFEW_TRAIN = SHARED_DATA / "sfew" / "Train"
 
@@ -125,11 +125,11 @@ def test_grey_bgra_and_tiny_images(detector: MtcnnFaceDetector,
 
 
 def test_two_faces_largest_first(detector: MtcnnFaceDetector,
-                                 publictest: dict[str, np.ndarray]) -> None:
-    frame = face_frame(publictest["images"][0])
-    small = cv2.resize(cv2.cvtColor(publictest["images"][1], cv2.COLOR_GRAY2BGR), (110, 110),
-                       interpolation=cv2.INTER_CUBIC)
-    frame[30:140, 500:610] = small
+                                 face_frames: list[np.ndarray]) -> None:
+    frame = face_frames[0].copy()
+    x, y = FACE_AT
+    other = face_frames[3][y:y + FACE_SIDE, x:x + FACE_SIDE]  # just the pasted face
+    frame[20:150, 490:620] = cv2.resize(other, (130, 130), interpolation=cv2.INTER_AREA)
     found = detector.detect(frame)
     assert len(found) == 2
     assert found[0].area > found[1].area and holds_centre(found[0])

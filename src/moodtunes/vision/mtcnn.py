@@ -51,8 +51,10 @@ def network_paths() -> dict[str, Path]:
 @dataclass(frozen=True)
 class MtcnnSettings:
     # The smallest face looked for, in pixels of the image, and as a fraction of the image's
-    # shorter side (the larger wins): a 12 Mpx photo is not searched for 40 px faces.
-    min_face: int = 40
+    # shorter side (the larger wins): a 12 Mpx photo is not searched for 48 px faces. P-Net
+    # still finds faces a little smaller (40 px ones, 9 in 10 in docs/BENCHMARKS.md); 40
+    # instead of 48 costs a third more time and finds no more faces there.
+    min_face: int = 48
     min_face_fraction: float = 1 / 16
     # Each pyramid level is this much smaller than the one before (the paper's 0.709 = 1/sqrt 2).
     scale_step: float = 0.709
@@ -124,18 +126,31 @@ class Octaves:
     quality of area averaging at a fraction of its cost at odd ratios."""
 
     def __init__(self, image: npt.NDArray[np.uint8]) -> None:
+        self.image = image
         self._octaves = [image]
 
-    def resize(self, size: tuple[int, int]) -> npt.NDArray[np.uint8]:
-        while True:
+    def halving(self, k: int) -> npt.NDArray[np.uint8]:
+        """The image halved `k` times (fewer when it would shrink below 12 px)."""
+        while len(self._octaves) <= k:
             last = self._octaves[-1]
             half = (last.shape[1] // 2, last.shape[0] // 2)
-            if half[0] < size[0] or half[1] < size[1]:
+            if min(half) < 12:
                 break
             self._octaves.append(
                 np.asarray(cv2.resize(last, half, interpolation=cv2.INTER_AREA), np.uint8))
-        source = next((o for o in reversed(self._octaves)
-                       if o.shape[1] >= size[0] and o.shape[0] >= size[1]), self._octaves[0])
+        return self._octaves[min(k, len(self._octaves) - 1)]
+
+    def resize(self, size: tuple[int, int]) -> npt.NDArray[np.uint8]:
+        """The image resized to `size` (width, height), from the smallest octave at least
+        that large."""
+        k = 0
+        while True:
+            smaller = self.halving(k + 1)
+            if smaller is self.halving(k) or smaller.shape[1] < size[0] or (
+                    smaller.shape[0] < size[1]):
+                break
+            k += 1
+        source = self.halving(k)
         if (source.shape[1], source.shape[0]) == size:
             return source
         return np.asarray(cv2.resize(source, size, interpolation=cv2.INTER_LINEAR), np.uint8)
@@ -178,19 +193,18 @@ class Mtcnn:
         """Every face in an RGB uint8 image, best score first; `thresholds` other than the
         settings' for this call."""
         thresholds = thresholds or self.settings.thresholds
-        boxes = self._propose(rgb, thresholds[0])
+        octaves = Octaves(rgb)
+        boxes = self._propose(octaves, thresholds[0])
         if len(boxes):
-            boxes, _ = self._rescore(rgb, square(boxes), "rnet", 24, thresholds[1])
+            boxes, _ = self._rescore(octaves, square(boxes), "rnet", 24, thresholds[1])
         if not len(boxes):
             return RawDetections.empty()
-        return self._finish(rgb, square(boxes), thresholds[2])
+        return self._finish(octaves, square(boxes), thresholds[2])
 
-    def _propose(self, rgb: npt.NDArray[np.uint8], threshold: float
-                 ) -> npt.NDArray[np.float32]:
+    def _propose(self, octaves: Octaves, threshold: float) -> npt.NDArray[np.float32]:
         """P-Net over the pyramid: candidate boxes after its regression."""
-        height, width = rgb.shape[:2]
+        height, width = octaves.image.shape[:2]
         found = []
-        octaves = Octaves(rgb)
         for scale in self.scales(height, width):
             size = (max(12, int(np.ceil(width * scale))), max(12, int(np.ceil(height * scale))))
             x = normalise(octaves.resize(size)).transpose(1, 0, 2)[None]  # (1, W, H, 3)
@@ -216,26 +230,29 @@ class Mtcnn:
         keep = nms(cells, scores, 0.7)[: self.settings.max_candidates]
         return refine(cells[keep], reg[keep])
 
-    def _crops(self, rgb: npt.NDArray[np.uint8], boxes: npt.NDArray[np.float32],
+    def _crops(self, octaves: Octaves, boxes: npt.NDArray[np.float32],
                size: int) -> npt.NDArray[np.float32]:
         """(N, size, size, 3) transposed, normalised crops of the boxes; outside the image
-        is black, as the networks were trained."""
-        height, width = rgb.shape[:2]
+        is black, as the networks were trained. Each is sampled bilinearly from the octave
+        in which it is at most twice `size` (area averaging's look, at a warp's cost)."""
+        height, width = octaves.image.shape[:2]
         out = np.empty((len(boxes), size, size, 3), np.uint8)
-        for i, (x0, y0, x1, y1) in enumerate(np.round(boxes).astype(np.int64)):
-            w, h = max(int(x1 - x0), 1), max(int(y1 - y0), 1)
-            patch = np.zeros((h, w, 3), np.uint8)
-            sx0, sy0 = max(int(x0), 0), max(int(y0), 0)
-            sx1, sy1 = min(int(x0) + w, width), min(int(y0) + h, height)
-            if sx1 > sx0 and sy1 > sy0:
-                patch[sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0] = rgb[sy0:sy1, sx0:sx1]
-            out[i] = cv2.resize(patch, (size, size), interpolation=cv2.INTER_AREA)
+        for i, (x0, y0, x1, y1) in enumerate(boxes.astype(np.float64)):
+            side = max(x1 - x0, y1 - y0, 1.0)
+            k = max(0, int(np.floor(np.log2(side / (2 * size)))))
+            source = octaves.halving(k)
+            fx, fy = source.shape[1] / width, source.shape[0] / height  # the octave's scale
+            sx = size / max((x1 - x0) * fx, 1e-3)
+            sy = size / max((y1 - y0) * fy, 1e-3)
+            matrix = np.array([[sx, 0.0, -x0 * fx * sx], [0.0, sy, -y0 * fy * sy]])
+            out[i] = cv2.warpAffine(source, matrix, (size, size), flags=cv2.INTER_LINEAR,
+                                    borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
         return np.ascontiguousarray(normalise(out).transpose(0, 2, 1, 3))
 
-    def _rescore(self, rgb: npt.NDArray[np.uint8], boxes: npt.NDArray[np.float32], net: str,
+    def _rescore(self, octaves: Octaves, boxes: npt.NDArray[np.float32], net: str,
                  size: int, threshold: float
                  ) -> tuple[npt.NDArray[np.float32], list[npt.NDArray[np.float32]]]:
-        outputs = self._run(net, self._crops(rgb, boxes, size))
+        outputs = self._run(net, self._crops(octaves, boxes, size))
         offsets, probs = outputs[0], outputs[-1]
         scores = probs[:, 1]
         passed = scores >= threshold
@@ -246,10 +263,10 @@ class Mtcnn:
             return refine(boxes[keep], offsets[keep]), []
         return boxes, [offsets, scores, *rest]
 
-    def _finish(self, rgb: npt.NDArray[np.uint8], boxes: npt.NDArray[np.float32],
+    def _finish(self, octaves: Octaves, boxes: npt.NDArray[np.float32],
                 threshold: float) -> RawDetections:
         """O-Net: final boxes, scores and landmarks."""
-        boxes, (offsets, scores, points) = self._rescore(rgb, boxes, "onet", 48, threshold)
+        boxes, (offsets, scores, points) = self._rescore(octaves, boxes, "onet", 48, threshold)
         if not len(boxes):
             return RawDetections.empty()
         w = (boxes[:, 2] - boxes[:, 0])[:, None]
