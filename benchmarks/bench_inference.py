@@ -1,6 +1,6 @@
 """Inference speed of the shipped model and of a whole frame, on one core.
 
-    .venv/bin/python benchmarks/bench_inference.py [--model PATH] [--repeat 200]
+    .venv/bin/python benchmarks/bench_inference.py [--model PATH] [--repeat 200] [--detector haar]
 
 Prints medians and 95th percentiles; docs/BENCHMARKS.md keeps the latest results.
 """
@@ -42,6 +42,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", default=None)
     parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument("--detector", default="mtcnn", help="mtcnn (the default) or haar")
     args = parser.parse_args()
 
     classifier = EmotionClassifier(args.model, threads=1)
@@ -57,7 +58,7 @@ def main() -> None:
     frame[144:336, 224:416] = big
     frame_bgr = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
     encoded = cv2.imencode(".jpg", frame_bgr, [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes()
-    recognizer = EmotionRecognizer(create_detector("haar"), classifier)
+    recognizer = EmotionRecognizer(create_detector(args.detector), classifier)
 
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"{platform.python_implementation()} {platform.python_version()}")
@@ -66,8 +67,9 @@ def main() -> None:
     rows = [
         ("classify 1 face (batch 1)", lambda: classifier.predict(face)),
         ("classify 8 faces (batch 8)", lambda: classifier.predict(faces)),
-        ("Haar detect, 640x480 frame", lambda: recognizer.detector.detect(frame_bgr)),
-        ("whole frame: decode+detect+classify",
+        (f"{args.detector} detect, 640x480 frame",
+         lambda: recognizer.detector.detect(frame_bgr)),
+        ("whole frame: decode+detect+align+classify",
          lambda: recognizer.analyze(decode_image(encoded))),
     ]
     print(f"{'what':<40}{'median ms':>12}{'p95 ms':>10}")

@@ -2,13 +2,14 @@
 
 Nothing here is committed data: the frames are made on the fly, reproducibly from a seed.
 
-- easy: one SFEW face (colour, in-the-wild people) of 80-300 px, upright or tilted up to 15
-  degrees, on a room-like 640x480 background, in ordinary light with a little noise;
+- easy: one SFEW face (colour, in-the-wild people; the 80% of SFEW's crops in ordinary light,
+  mean grey level 45 or more: the rest are film scenes in the dark) of 80-300 px, upright or
+  tilted up to 15 degrees, on a room-like 640x480 background, with a little noise;
 - hard: the same faces under one of low light, backlight, side shadow, heavy blur, low JPEG
   quality, sensor noise, a hand over part of the face, or a roll of 20-30 degrees;
 - small: faces of 40-64 px; several: two or three faces in one frame;
 - fer: FER2013 PublicTest faces (grey, 48x48) enlarged to 96-240 px in frames;
-- tight: SFEW's own crops as they are (brow to chin, about 143x181), the face filling the
+- tight: all of SFEW's own crops as they are (brow to chin, about 143x181), the face filling the
   image, as a photo app or a data set cuts it;
 - empty: frames without a face, room-like backgrounds;
 - mosaic: frames of shuffled 32 px tiles of face crops (skin, hair, whole eyes and mouths, but
@@ -34,6 +35,8 @@ SFEW = DATA / "sfew" / "Train"
 FER_PUBLICTEST = DATA / "fer2013" / "publictest.npz"
 W, H = 640, 480
 Image = npt.NDArray[np.uint8]
+# SFEW crops at least this bright (mean grey level) are "in ordinary light".
+LIT = 45
 HARD_KINDS = ("low light", "backlight", "side shadow", "blur", "jpeg", "noise", "hand", "roll")
 
 
@@ -204,9 +207,11 @@ def frames(kind: str, count: int, seed: int = 0) -> Iterator[Frame]:
             yield out
         return
     sfew = sfew_faces()
-    picks = rng.choice(len(sfew), count, replace=count > len(sfew))
+    lit = [f for f in sfew if cv2.cvtColor(f, cv2.COLOR_BGR2GRAY).mean() >= LIT]
+    pool = sfew if kind in ("tight", "mosaic") else lit
+    picks = rng.choice(len(pool), count, replace=count > len(pool))
     for n, i in enumerate(picks):
-        face = sfew[i]
+        face = pool[i]
         if kind == "easy":
             out = one_face(face, rng, 80, 300, 15)
             out.image, out.kind = sensor(out.image, rng, 3), kind
@@ -222,7 +227,7 @@ def frames(kind: str, count: int, seed: int = 0) -> Iterator[Frame]:
             count_here = 2 + n % 2
             slot = W / count_here
             for k in range(count_here):
-                other = sfew[int(rng.integers(len(sfew)))] if k else face
+                other = pool[int(rng.integers(len(pool)))] if k else face
                 width = float(rng.uniform(80, min(170, slot * 0.8)))
                 cx = slot * k + slot / 2 + float(rng.uniform(-10, 10))
                 cy = float(rng.uniform(width * 0.8, H - width * 0.8))

@@ -90,7 +90,8 @@ def test_settings_come_back_as_their_field_types(tmp_path: Path) -> None:
     ("name", "value", "message"),
     [("SESSION_COOKIE_SECURE", "maybe", "true or false"), ("MOOD_ALPHA", "fast", "a number"),
      ("MOOD_ALPHA", "nan", "a number"), ("MOOD_ALPHA", "2", r"\(0, 1\]"),
-     ("INFERENCE_THREADS", "1.5", "whole number"), ("DETECTOR", "", "needs a value")],
+     ("INFERENCE_THREADS", "1.5", "whole number"), ("DETECTOR", "", "needs a value"),
+     ("DETECTOR", "retinaface", "detector must be one of mtcnn, haar, whole")],
 )
 def test_bad_typed_values_are_explained(name: str, value: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
@@ -162,3 +163,10 @@ def test_an_open_data_folder_is_closed_but_a_shared_one_is_only_warned_about(
     assert file_mode(mine) == 0o700 and file_mode(shared) == 0o1777
     assert [r.message.split(" ")[0] for r in caplog.records] == ["made", "the"]
     assert "MOODTUNES_HOME" in caplog.records[1].message
+
+
+def test_the_detector_names_are_the_registry() -> None:
+    from moodtunes.config import DETECTOR_NAMES
+    from moodtunes.vision.faces import DEFAULT_DETECTOR, DETECTORS
+
+    assert set(DETECTOR_NAMES) == set(DETECTORS) and Settings().detector == DEFAULT_DETECTOR

@@ -16,6 +16,9 @@ from typing import Any, get_args, get_type_hints
 log = logging.getLogger(__name__)
 
 SECRET_FIELDS = {"secret_key", "database_url", "camera_token"}
+# The face detectors of moodtunes.vision.faces.DETECTORS (named here, so that reading the
+# settings loads no OpenCV); "whole" takes each image as one face crop.
+DETECTOR_NAMES = ("mtcnn", "haar", "whole")
 # The server camera's token is a password anyone may try: long enough not to be guessed.
 MIN_CAMERA_TOKEN_CHARS = 16
 
@@ -284,6 +287,9 @@ def load_settings(config_file: str | Path | None = None,
         raise ValueError("max_upload_mb must be at least 1")
     if settings.recommendations < 1:
         raise ValueError("recommendations must be at least 1")
+    if settings.detector not in DETECTOR_NAMES:
+        raise ValueError(f"detector must be one of {', '.join(DETECTOR_NAMES)}, got "
+                         f"{settings.detector!r}")
     if not 0.0 < settings.mood_alpha <= 1.0:
         raise ValueError(f"mood_alpha must be in (0, 1], got {settings.mood_alpha}")
     if settings.camera_token is not None and len(settings.camera_token) < MIN_CAMERA_TOKEN_CHARS:

@@ -33,6 +33,7 @@ import numpy.typing as npt
 from moodtunes.mood import MoodSettings, MoodState
 from moodtunes.vision.images import encode_jpeg
 from moodtunes.vision.recognizer import EmotionRecognizer, Face, pick_face
+from moodtunes.vision.tracking import FaceTracker
 
 log = logging.getLogger(__name__)
 
@@ -242,17 +243,21 @@ class CameraStream:
         fps = capture.get(cv2.CAP_PROP_FPS) if is_file else 0.0
         interval = 1.0 / min(fps if fps and fps > 0 else self.max_fps, self.max_fps)
         read_here = 0
+        # Faces are followed from frame to frame, with a whole detection every few frames
+        # (moodtunes.vision.tracking): most frames cost a fraction of a detection.
+        tracker = FaceTracker(self.recognizer)
         while not self._stop.is_set() and self.watched:
             started = time.monotonic()
             ok, frame = capture.read()
             if not ok:
                 if is_file and read_here > 0:  # a video file loops, like a camera that never ends
                     capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+                    tracker.reset()
                     continue
                 return mood, index, False
             read_here += 1
             image = np.asarray(frame, np.uint8)
-            faces = self.recognizer.analyze(image)
+            faces = tracker.analyze(image)
             driver = pick_face(faces)
             if driver is not None:
                 probs = list(faces[driver].scores.values())

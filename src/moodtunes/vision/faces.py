@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from moodtunes.errors import ModelError
-from moodtunes.vision.mtcnn import Mtcnn, MtcnnSettings
+from moodtunes.vision.mtcnn import Mtcnn, MtcnnSettings, RawDetections
 from moodtunes.vision.preprocess import Box, to_grey
 
 Point = tuple[float, float]
@@ -95,6 +95,32 @@ class MtcnnFaceDetector:
                     break
         return largest_first(found)
 
+    def detect_near(self, image: npt.NDArray[np.uint8], boxes: list[Box]
+                    ) -> list[Detection] | None:
+        """The faces again near where they were (`boxes`, from the frame before), each looked
+        for only around its box and at about its size: a fraction of a whole detection. None
+        when one of them is not found there (it left, or moved too far): detect afresh."""
+        rgb = to_rgb(image)
+        height, width = rgb.shape[:2]
+        found = []
+        for x, y, w, h in boxes:
+            side = max(w, h)
+            # A face moves a fraction of its size between frames: a margin of 40% of it.
+            x0, y0 = max(int(x - side * 0.4), 0), max(int(y - side * 0.4), 0)
+            x1 = min(int(x + w + side * 0.4), width)
+            y1 = min(int(y + h + side * 0.4), height)
+            if x1 - x0 < 12 or y1 - y0 < 12:
+                return None
+            region = np.ascontiguousarray(rgb[y0:y1, x0:x1])
+            raw = self.mtcnn.detect(region, sizes=(side * 0.6, side * 1.6), at_most=3)
+            near = [d for d in self._detections(raw, -x0, -y0, width, height)
+                    if abs(d.box[0] + d.box[2] / 2 - x - w / 2) < side * 0.4
+                    and abs(d.box[1] + d.box[3] / 2 - y - h / 2) < side * 0.4]
+            if not near:
+                return None
+            found.append(max(near, key=lambda d: d.score))
+        return largest_first(found)
+
     def even_out(self, rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
         """`rgb` with its lightness's local contrast equalised (CLAHE), colours kept."""
         lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
@@ -103,13 +129,18 @@ class MtcnnFaceDetector:
 
     def _detect(self, rgb: npt.NDArray[np.uint8], dx: int, dy: int,
                 thresholds: tuple[float, float, float] | None = None) -> list[Detection]:
+        """Faces in `rgb`, an image with margins of `dx`, `dy` around the original."""
         raw = self.mtcnn.detect(rgb, thresholds)
-        height, width = rgb.shape[0] - 2 * dy, rgb.shape[1] - 2 * dx
+        return self._detections(raw, dx, dy, rgb.shape[1] - 2 * dx, rgb.shape[0] - 2 * dy)
+
+    @staticmethod
+    def _detections(raw: RawDetections, dx: int, dy: int, width: int, height: int
+                    ) -> list[Detection]:
+        """`raw`'s faces moved by (-dx, -dy) into the original image of `width` x `height`:
+        boxes clipped to it (what is drawn and classified lies in it), landmarks as found."""
         found = []
         for (x0, y0, x1, y1), score, points in zip(raw.boxes, raw.scores, raw.landmarks,
                                                    strict=True):
-            # The box clipped to the image (what is drawn and classified lies in it); the
-            # landmarks as found.
             bx0, by0 = max(round(float(x0)) - dx, 0), max(round(float(y0)) - dy, 0)
             bx1, by1 = min(round(float(x1)) - dx, width), min(round(float(y1)) - dy, height)
             if bx1 - bx0 < 4 or by1 - by0 < 4:

@@ -12,7 +12,13 @@ import numpy.typing as npt
 from moodtunes.emotions import EMOTIONS
 from moodtunes.vision.align import align_face
 from moodtunes.vision.classifier import EmotionClassifier
-from moodtunes.vision.faces import DEFAULT_DETECTOR, FaceDetector, Point, create_detector
+from moodtunes.vision.faces import (
+    DEFAULT_DETECTOR,
+    Detection,
+    FaceDetector,
+    Point,
+    create_detector,
+)
 from moodtunes.vision.preprocess import Box
 
 
@@ -72,7 +78,11 @@ class EmotionRecognizer:
     def analyze(self, image: npt.NDArray[np.uint8]) -> list[Face]:
         """Every face found in `image` (BGR or grey), largest first, each classified on its
         aligned crop (moodtunes.vision.align)."""
-        found = self.detector.detect(image)[: self.max_faces]
+        return self.classify(image, self.detector.detect(image))
+
+    def classify(self, image: npt.NDArray[np.uint8], found: list[Detection]) -> list[Face]:
+        """The faces of detections already made in `image` (the first `max_faces`)."""
+        found = found[: self.max_faces]
         if not found:
             return []
         crops = np.stack([align_face(image, d) for d in found])
