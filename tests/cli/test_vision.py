@@ -32,7 +32,7 @@ def test_detect_json(tmp_path: Path, face_frames: list[np.ndarray], blank_frame:
     results = json.loads(capsys.readouterr().out)
     assert [r["file"] for r in results] == [str(face), str(blank)]
     assert len(results[0]["faces"]) == 1 and results[1]["faces"] == []
-    assert set(results[0]["faces"][0]) == {"box", "emotion", "scores"}
+    assert set(results[0]["faces"][0]) == {"box", "emotion", "scores", "landmarks"}
 
 
 def test_evaluate_command_json(tmp_path: Path, publictest: dict[str, np.ndarray],

@@ -148,3 +148,18 @@ def test_a_missing_package_says_what_to_install(monkeypatch: pytest.MonkeyPatch)
 def test_whole_image_detector() -> None:
     assert WholeImageDetector().detect(np.zeros((48, 60), np.uint8)) == [
         Detection((0, 0, 60, 48))]
+
+
+def test_a_large_photo_is_searched_on_a_smaller_copy(detector: MtcnnFaceDetector,
+                                                     face_frames: list[np.ndarray]) -> None:
+    # A 4000x3000 photo with the face of a frame enlarged 6.25x: found, in its own pixels.
+    photo = cv2.resize(face_frames[0], (4000, 3000), interpolation=cv2.INTER_LINEAR)
+    (face,) = detector.detect(photo)
+    assert holds_centre(face, (CENTRE[0] * 6.25, CENTRE[1] * 6.25))
+    assert FACE_SIDE * 6.25 / 2 < face.box[2] < FACE_SIDE * 6.25 * 1.5
+    assert face.landmarks is not None
+    (lx, ly), (rx, ry) = face.landmarks[:2]
+    (small,) = detector.detect(face_frames[0])
+    assert small.landmarks is not None
+    assert abs(lx / 6.25 - small.landmarks[0][0]) < 6 and abs(ry / 6.25 - small.landmarks[1][1]) < 6
+    assert detector.detect(np.full((16384, 40, 3), 90, np.uint8)) == []  # a sliver: no face

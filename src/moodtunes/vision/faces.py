@@ -44,6 +44,15 @@ def largest_first(found: list[Detection]) -> list[Detection]:
     return sorted(found, key=lambda d: d.area, reverse=True)
 
 
+def scaled(d: Detection, sx: float, sy: float, width: int, height: int) -> Detection:
+    """`d` found on a resized copy, in pixels of the `width` x `height` original."""
+    x, y, w, h = d.box
+    x0, y0 = min(round(x * sx), width - 1), min(round(y * sy), height - 1)
+    box = (x0, y0, max(1, min(round(w * sx), width - x0)), max(1, min(round(h * sy), height - y0)))
+    points = None if d.landmarks is None else tuple((px * sx, py * sy) for px, py in d.landmarks)
+    return Detection(box, d.score, points)
+
+
 def to_rgb(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     """An RGB copy of a BGR, BGRA or grey image."""
     if image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 1):
@@ -78,10 +87,23 @@ class MtcnnFaceDetector:
         self._clahe = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8))
 
     def detect(self, image: npt.NDArray[np.uint8]) -> list[Detection]:
-        rgb = to_rgb(image)
-        height, width = rgb.shape[:2]
+        height, width = image.shape[:2]
         if min(height, width) < 12:
             return []
+        # A large photo is searched on a copy whose shorter side is the smallest face looked
+        # for (MtcnnSettings.min_face_fraction) times 48 px: it holds every face looked for,
+        # and the work stays that of a modest photo however many pixels come in.
+        s = self.mtcnn.settings
+        scale = min(1.0, s.min_face / s.min_face_fraction / min(height, width))
+        if scale < 1.0:
+            size = (max(12, round(width * scale)), max(12, round(height * scale)))
+            small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+            return [scaled(d, width / small.shape[1], height / small.shape[0], width, height)
+                    for d in self._detect_all(to_rgb(np.asarray(small, np.uint8)))]
+        return self._detect_all(to_rgb(image))
+
+    def _detect_all(self, rgb: npt.NDArray[np.uint8]) -> list[Detection]:
+        height, width = rgb.shape[:2]
         found = self._detect(rgb, 0, 0)
         if not found:
             top, left = round(height * self.margin), round(width * self.margin)
@@ -102,6 +124,7 @@ class MtcnnFaceDetector:
         when one of them is not found there (it left, or moved too far): detect afresh."""
         rgb = to_rgb(image)
         height, width = rgb.shape[:2]
+        whole_levels = self.mtcnn.scales(height, width)
         found = []
         for x, y, w, h in boxes:
             side = max(w, h)
@@ -112,7 +135,11 @@ class MtcnnFaceDetector:
             if x1 - x0 < 12 or y1 - y0 < 12:
                 return None
             region = np.ascontiguousarray(rgb[y0:y1, x0:x1])
-            raw = self.mtcnn.detect(region, sizes=(side * 0.6, side * 1.6), at_most=3)
+            # The whole frame's own pyramid levels, those for faces of 0.6-1.6x this one:
+            # the region is seen at the scales a whole detection sees it at, and so found
+            # where a whole detection finds it (a still face does not wander).
+            levels = [k for k in whole_levels if side * 0.6 <= 12 / k <= side * 1.6]
+            raw = self.mtcnn.detect(region, levels=levels, at_most=3)
             near = [d for d in self._detections(raw, -x0, -y0, width, height)
                     if abs(d.box[0] + d.box[2] / 2 - x - w / 2) < side * 0.4
                     and abs(d.box[1] + d.box[3] / 2 - y - h / 2) < side * 0.4]

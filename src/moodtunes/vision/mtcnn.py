@@ -177,33 +177,28 @@ class Mtcnn:
         outputs = self._sessions[name].run(None, {self._inputs[name]: x})
         return [np.asarray(o, np.float32) for o in outputs]
 
-    def scales(self, height: int, width: int,
-               sizes: tuple[float, float] | None = None) -> list[float]:
-        """The pyramid: the scale of each level, the first making the smallest face 12 px;
-        with `sizes`, only the levels for faces of those sizes (smallest, largest) in px."""
+    def scales(self, height: int, width: int) -> list[float]:
+        """The pyramid: the scale of each level, the first making the smallest face 12 px."""
         s = self.settings
         smallest = max(s.min_face, s.min_face_fraction * min(height, width))
-        largest = float(min(height, width))
-        if sizes is not None:
-            smallest, largest = max(sizes[0], 12.0), min(sizes[1], largest)
         scale = 12.0 / smallest
         levels = []
-        while min(height, width) * scale >= 12 and scale >= 12.0 / largest * s.scale_step:
+        while min(height, width) * scale >= 12:
             levels.append(scale)
             scale *= s.scale_step
         return levels
 
     def detect(self, rgb: npt.NDArray[np.uint8],
                thresholds: tuple[float, float, float] | None = None,
-               sizes: tuple[float, float] | None = None,
+               levels: list[float] | None = None,
                at_most: int | None = None) -> RawDetections:
         """Every face in an RGB uint8 image, best score first; `thresholds` other than the
-        settings' for this call; `sizes` (smallest, largest, px) to look only for faces of
-        about those sizes; `at_most` to give O-Net only R-Net's best few candidates (when
-        one face is looked for)."""
+        settings' for this call; `levels`, the pyramid's scales, to look only for faces of
+        some sizes (12 px / scale); `at_most` to give O-Net only R-Net's best few candidates
+        (when one face is looked for)."""
         thresholds = thresholds or self.settings.thresholds
         octaves = Octaves(rgb)
-        boxes = self._propose(octaves, thresholds[0], sizes)
+        boxes = self._propose(octaves, thresholds[0], levels)
         if len(boxes):
             boxes, _ = self._rescore(octaves, square(boxes), "rnet", 24, thresholds[1])
             boxes = boxes[:at_most]  # R-Net's answer is best first
@@ -212,11 +207,11 @@ class Mtcnn:
         return self._finish(octaves, square(boxes), thresholds[2])
 
     def _propose(self, octaves: Octaves, threshold: float,
-                 sizes: tuple[float, float] | None = None) -> npt.NDArray[np.float32]:
+                 levels: list[float] | None = None) -> npt.NDArray[np.float32]:
         """P-Net over the pyramid: candidate boxes after its regression."""
         height, width = octaves.image.shape[:2]
         found = []
-        for scale in self.scales(height, width, sizes):
+        for scale in self.scales(height, width) if levels is None else levels:
             size = (max(12, int(np.ceil(width * scale))), max(12, int(np.ceil(height * scale))))
             x = normalise(octaves.resize(size)).transpose(1, 0, 2)[None]  # (1, W, H, 3)
             offsets, probs = self._run("pnet", np.ascontiguousarray(x))
