@@ -70,3 +70,34 @@ def test_evaluate_reads_kaggle_csv_and_reports_bad_rows(
     out, err = capsys.readouterr()
     assert json.loads(out)["count"] == 6
     assert "line 8" in err
+
+
+def test_evaluate_class_folders_with_folds(tmp_path: Path, face_frames: list[np.ndarray],
+                                           blank_frame: np.ndarray,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    for i, emotion in enumerate(("Sad", "Happy")):
+        (tmp_path / emotion).mkdir()
+        for j in range(3):
+            cv2.imwrite(str(tmp_path / emotion / f"Film{j}_00{i}{j}_1.png"),
+                        face_frames[3 * i + j])
+    cv2.imwrite(str(tmp_path / "Sad" / "Film9_0099_1.png"), blank_frame)
+    assert main(["evaluate", str(tmp_path), "--folds", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "detector  mtcnn: a face in 6 of 7 images" in out
+    assert "folds by group (film): 2" in out and "fold 2:" in out
+    assert main(["evaluate", str(tmp_path), "--detector", "whole", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["detector"] == "whole" and result["images"] == 7 and result["missed"] == 0
+    assert 0 <= result["ece"] <= 1 and result["count"] == 7
+
+
+def test_evaluate_folds_need_class_folders(tmp_path: Path, publictest: dict[str, np.ndarray],
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "some.npz"
+    np.savez(data, images=publictest["images"][:20], labels=publictest["labels"][:20])
+    assert main(["evaluate", str(data), "--folds", "3"]) == 2
+    assert "--folds splits class folders" in capsys.readouterr().err
+    # FER2013's own crops through the detector: most are found again.
+    assert main(["evaluate", str(data), "--detector", "mtcnn", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["images"] == 20 and result["missed"] <= 4

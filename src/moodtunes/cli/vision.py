@@ -8,8 +8,14 @@ import importlib.util
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from moodtunes.cli.errors import FAILED, OK, CommandFailed, UsageError
+
+if TYPE_CHECKING:
+    from moodtunes.evaluation.metrics import Evaluation
 
 
 def run_detect(args: argparse.Namespace) -> int:
@@ -41,9 +47,36 @@ def run_detect(args: argparse.Namespace) -> int:
     return FAILED if failed else OK
 
 
+def _fold_lines(result: Evaluation, groups: list[str], folds: int) -> list[str]:
+    """Accuracy per fold, whole groups (SFEW's films) in one fold each."""
+    from moodtunes.evaluation.folders import folds_by_group
+
+    try:
+        fold = folds_by_group(groups, folds)
+    except ValueError as exc:
+        raise UsageError(f"--folds: {exc}") from None
+    right = result.predictions == result.labels
+    lines = [f"folds by group (film): {folds}"]
+    for f in range(folds):
+        mask = fold == f
+        lines.append(f"  fold {f + 1}: {int(mask.sum())} faces of "
+                     f"{len({g for g, m in zip(groups, mask, strict=True) if m})} groups, "
+                     f"accuracy {right[mask].mean():.4f}")
+    accs = [float(right[fold == f].mean()) for f in range(folds)]
+    lines.append(f"  mean {np.mean(accs):.4f}, spread (sd) {np.std(accs):.4f}")
+    return lines
+
+
 def run_evaluate(args: argparse.Namespace) -> int:
-    from moodtunes.evaluation.fer2013 import load_faces
+    from moodtunes.evaluation.fer2013 import FaceSet, load_faces
+    from moodtunes.evaluation.folders import (
+        face_crop,
+        group_of,
+        is_class_layout,
+        load_class_folders,
+    )
     from moodtunes.evaluation.metrics import evaluate, format_report
+    from moodtunes.evaluation.report import calibration
     from moodtunes.vision.classifier import EmotionClassifier
 
     if args.report and importlib.util.find_spec("matplotlib") is None:
@@ -55,12 +88,50 @@ def run_evaluate(args: argparse.Namespace) -> int:
             history = json.loads(Path(args.history).read_text())
         except (OSError, ValueError) as exc:
             raise UsageError(f"cannot read training history {args.history}: {exc}") from None
-    loaded = load_faces(args.data, usage=args.usage)
-    for problem in loaded.problems:
+    data = Path(args.data)
+    classes = is_class_layout(data)
+    detector = args.detector or ("mtcnn" if classes else "whole")
+    if args.folds is not None and not classes:
+        raise UsageError("--folds splits class folders (ROOT/<emotion>/) by film; "
+                         f"{data} is not laid out so")
+    groups: list[str] = []
+    missed = 0
+    if classes:
+        found = load_class_folders(data, face_crop(detector))
+        problems, faces, missed = found.problems, found.faces, len(found.missed)
+        groups = [group_of(p) for p in found.paths]
+        if not len(faces):
+            raise CommandFailed(f"{data}: the {detector} detector found no face in any of "
+                                f"its {found.images} images")
+    else:
+        loaded = load_faces(data, usage=args.usage)
+        problems, faces = loaded.problems, loaded.faces
+        if detector != "whole":  # FER2013's own crops, through the detector too
+            crop = face_crop(detector)
+            kept = [(c, label) for image, label in zip(faces.images, faces.labels, strict=True)
+                    if (c := crop(image)) is not None]
+            missed = len(faces) - len(kept)
+            faces = FaceSet(np.stack([c for c, _ in kept]) if kept else faces.images[:0],
+                            np.asarray([label for _, label in kept], np.int64),
+                            f"{faces.name} through {detector}")
+    for problem in problems:
         print(f"warning: {problem}", file=sys.stderr)
     classifier = EmotionClassifier(args.model, threads=args.threads)
-    result = evaluate(classifier, loaded.faces)
-    print(json.dumps(result.to_dict()) if args.json else format_report(result))
+    result = evaluate(classifier, faces)
+    images = len(faces) + missed
+    over_all = float((result.predictions == result.labels).sum()) / images if images else 0.0
+    ece = calibration(result.probs, result.labels)["ece"]
+    if args.json:
+        print(json.dumps(result.to_dict() | {
+            "detector": detector, "images": images, "missed": missed,
+            "accuracy_over_all_images": over_all, "ece": ece}))
+    else:
+        print(format_report(result))
+        print(f"\ndetector  {detector}: a face in {len(faces)} of {images} images; accuracy "
+              f"over all images (no face counts wrong) {over_all:.4f}")
+        print(f"ECE       {ece:.4f} (expected calibration error, 15 bins)")
+        if args.folds is not None:
+            print("\n".join(_fold_lines(result, groups, args.folds)))
     if args.report:
         from moodtunes.evaluation.report import write_report
 
@@ -85,7 +156,15 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
     p = sub.add_parser("evaluate", help="score a model on labelled faces")
     p.add_argument("data", help="npz with images (N,48,48) uint8 and labels (N,), "
-                   "Kaggle's fer2013.csv, or a train/test image folder")
+                   "Kaggle's fer2013.csv, FER2013's train/test image folder, or photos in "
+                   "class folders (ROOT/<emotion>/*.png, as SFEW comes)")
+    p.add_argument("--detector", default=None, choices=("mtcnn", "haar", "whole"),
+                   help="how an image becomes the face scored: the largest face a detector "
+                   "finds, aligned as the app aligns it, or the whole image (default: mtcnn "
+                   "for class folders, whole for FER2013's own 48x48 crops)")
+    p.add_argument("--folds", type=int, default=None,
+                   help="class folders only: also the accuracy in K folds made by film (the "
+                   "file name's part before the first _<digit>), never splitting one")
     p.add_argument("--usage", default=None,
                    help="split of a csv or folder: Training, PublicTest or PrivateTest")
     p.add_argument("--model", default=None, help="an .onnx model (default: built-in)")
