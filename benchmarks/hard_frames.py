@@ -21,6 +21,7 @@ away.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -48,11 +49,19 @@ class Frame:
     kind: str = ""
 
 
+@functools.cache
 def sfew_faces(every: int = 1) -> list[Image]:
+    """SFEW's crops, read once per process (every set is made from them; never mutated)."""
     paths = sorted(SFEW.glob("*/*.png"))[::every]
     if not paths:
         raise FileNotFoundError(f"no SFEW faces under {SFEW}")
     return [np.asarray(cv2.imread(str(p)), np.uint8) for p in paths]
+
+
+@functools.cache
+def lit_faces() -> list[Image]:
+    """The SFEW crops in ordinary light (mean grey level at least LIT)."""
+    return [f for f in sfew_faces() if cv2.cvtColor(f, cv2.COLOR_BGR2GRAY).mean() >= LIT]
 
 
 def fer_faces() -> npt.NDArray[np.uint8]:
@@ -207,7 +216,7 @@ def frames(kind: str, count: int, seed: int = 0) -> Iterator[Frame]:
             yield out
         return
     sfew = sfew_faces()
-    lit = [f for f in sfew if cv2.cvtColor(f, cv2.COLOR_BGR2GRAY).mean() >= LIT]
+    lit = lit_faces()
     pool = sfew if kind in ("tight", "mosaic") else lit
     picks = rng.choice(len(pool), count, replace=count > len(pool))
     for n, i in enumerate(picks):

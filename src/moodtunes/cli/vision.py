@@ -10,8 +10,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from moodtunes.cli.errors import FAILED, OK, CommandFailed, UsageError
 
 if TYPE_CHECKING:
@@ -49,6 +47,8 @@ def run_detect(args: argparse.Namespace) -> int:
 
 def _fold_lines(result: Evaluation, groups: list[str], folds: int) -> list[str]:
     """Accuracy per fold, whole groups (SFEW's films) in one fold each."""
+    import numpy as np
+
     from moodtunes.evaluation.folders import folds_by_group
 
     try:
@@ -68,12 +68,13 @@ def _fold_lines(result: Evaluation, groups: list[str], folds: int) -> list[str]:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from moodtunes.evaluation.fer2013 import FaceSet, load_faces
+    from moodtunes.evaluation.fer2013 import load_faces
     from moodtunes.evaluation.folders import (
         face_crop,
         group_of,
         is_class_layout,
         load_class_folders,
+        through_detector,
     )
     from moodtunes.evaluation.metrics import evaluate, format_report
     from moodtunes.evaluation.report import calibration
@@ -107,13 +108,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
         loaded = load_faces(data, usage=args.usage)
         problems, faces = loaded.problems, loaded.faces
         if detector != "whole":  # FER2013's own crops, through the detector too
-            crop = face_crop(detector)
-            kept = [(c, label) for image, label in zip(faces.images, faces.labels, strict=True)
-                    if (c := crop(image)) is not None]
-            missed = len(faces) - len(kept)
-            faces = FaceSet(np.stack([c for c, _ in kept]) if kept else faces.images[:0],
-                            np.asarray([label for _, label in kept], np.int64),
-                            f"{faces.name} through {detector}")
+            faces, missed = through_detector(faces, face_crop(detector),
+                                             f"through {detector}")
     for problem in problems:
         print(f"warning: {problem}", file=sys.stderr)
     classifier = EmotionClassifier(args.model, threads=args.threads)

@@ -110,6 +110,18 @@ def face_crop(detector: str) -> Callable[[npt.NDArray[np.uint8]], npt.NDArray[np
     return crop
 
 
+def through_detector(faces: FaceSet, crop: Callable[[npt.NDArray[np.uint8]],
+                                                    npt.NDArray[np.uint8] | None],
+                     name: str) -> tuple[FaceSet, int]:
+    """Faces that are crops already (FER2013's) made faces again by `crop`: those it finds,
+    and how many it finds none in."""
+    kept = [(c, label) for image, label in zip(faces.images, faces.labels, strict=True)
+            if (c := crop(image)) is not None]
+    found = FaceSet(np.stack([c for c, _ in kept]) if kept else faces.images[:0],
+                    np.asarray([label for _, label in kept], np.int64), f"{faces.name} {name}")
+    return found, len(faces) - len(kept)
+
+
 def load_class_folders(root: str | Path, crop: Callable[[npt.NDArray[np.uint8]],
                                                         npt.NDArray[np.uint8] | None],
                        *, progress: bool | None = None) -> FolderFaces:

@@ -126,8 +126,7 @@ class MtcnnFaceDetector:
         """The faces again near where they were (`boxes`, from the frame before), each looked
         for only around its box and at about its size: a fraction of a whole detection. None
         when one of them is not found there (it left, or moved too far): detect afresh."""
-        rgb = to_rgb(image)
-        height, width = rgb.shape[:2]
+        height, width = image.shape[:2]
         whole_levels = self.mtcnn.scales(height, width)
         found = []
         for x, y, w, h in boxes:
@@ -138,7 +137,7 @@ class MtcnnFaceDetector:
             y1 = min(int(y + h + side * 0.4), height)
             if x1 - x0 < 12 or y1 - y0 < 12:
                 return None
-            region = np.ascontiguousarray(rgb[y0:y1, x0:x1])
+            region = to_rgb(image[y0:y1, x0:x1])  # only the region is converted
             # The whole frame's own pyramid levels, those for faces of 0.6-1.6x this one:
             # the region is seen at the scales a whole detection sees it at, and so found
             # where a whole detection finds it (a still face does not wander).

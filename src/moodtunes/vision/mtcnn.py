@@ -200,8 +200,7 @@ class Mtcnn:
         octaves = Octaves(rgb)
         boxes = self._propose(octaves, thresholds[0], levels)
         if len(boxes):
-            boxes, _ = self._rescore(octaves, square(boxes), "rnet", 24, thresholds[1])
-            boxes = boxes[:at_most]  # R-Net's answer is best first
+            boxes = self._refine(octaves, square(boxes), thresholds[1])[:at_most]  # best first
         if not len(boxes):
             return RawDetections.empty()
         return self._finish(octaves, square(boxes), thresholds[2])
@@ -255,24 +254,27 @@ class Mtcnn:
                                     borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
         return np.ascontiguousarray(normalise(out).transpose(0, 2, 1, 3))
 
-    def _rescore(self, octaves: Octaves, boxes: npt.NDArray[np.float32], net: str,
-                 size: int, threshold: float
-                 ) -> tuple[npt.NDArray[np.float32], list[npt.NDArray[np.float32]]]:
+    def _score(self, octaves: Octaves, boxes: npt.NDArray[np.float32], net: str, size: int,
+               threshold: float) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32],
+                                          list[npt.NDArray[np.float32]]]:
+        """`net` on the boxes' crops: the boxes that pass `threshold`, their scores, and the
+        network's other outputs (box offsets first) for them."""
         outputs = self._run(net, self._crops(octaves, boxes, size))
-        offsets, probs = outputs[0], outputs[-1]
-        scores = probs[:, 1]
+        scores = outputs[-1][:, 1]
         passed = scores >= threshold
-        boxes, offsets, scores = boxes[passed], offsets[passed], scores[passed]
-        rest = [o[passed] for o in outputs[1:-1]]
-        if net == "rnet":
-            keep = nms(boxes, scores, 0.7)[: self.settings.max_candidates]
-            return refine(boxes[keep], offsets[keep]), []
-        return boxes, [offsets, scores, *rest]
+        return boxes[passed], scores[passed], [o[passed] for o in outputs[:-1]]
+
+    def _refine(self, octaves: Octaves, boxes: npt.NDArray[np.float32],
+                threshold: float) -> npt.NDArray[np.float32]:
+        """R-Net: the candidates that pass, best first, moved by its regression."""
+        boxes, scores, (offsets,) = self._score(octaves, boxes, "rnet", 24, threshold)
+        keep = nms(boxes, scores, 0.7)[: self.settings.max_candidates]
+        return refine(boxes[keep], offsets[keep])
 
     def _finish(self, octaves: Octaves, boxes: npt.NDArray[np.float32],
                 threshold: float) -> RawDetections:
         """O-Net: final boxes, scores and landmarks."""
-        boxes, (offsets, scores, points) = self._rescore(octaves, boxes, "onet", 48, threshold)
+        boxes, scores, (offsets, points) = self._score(octaves, boxes, "onet", 48, threshold)
         if not len(boxes):
             return RawDetections.empty()
         w = (boxes[:, 2] - boxes[:, 0])[:, None]
